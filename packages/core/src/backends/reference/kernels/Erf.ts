@@ -1,0 +1,3 @@
+import { erf, unaryKernel } from './unary.js';
+
+export const erfConfig = unaryKernel('Erf', erf);

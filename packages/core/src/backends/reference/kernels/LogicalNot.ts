@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const logicalNotConfig = unaryKernel('LogicalNot', (value) => (value ? 0 : 1));

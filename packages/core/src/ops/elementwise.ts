@@ -1,0 +1,109 @@
+// Elementwise ops: arithmetic with NumPy broadcasting and type promotion, comparisons, logic,
+// unary math, where, cast.
+import { isFloatDType, upcastDTypes, type DType } from '../dtype.js';
+import { argumentError } from '../errors.js';
+import type { BinaryKernelName, UnaryKernelName } from '../kernel-names.js';
+import { broadcastShapes } from '../shape.js';
+import type { Tensor } from '../tensor.js';
+import { assertTensor, run, toTensor, type TensorLike } from './dispatch.js';
+
+export function cast(x: Tensor, dtype: DType): Tensor {
+  assertTensor('cast', 'x', x);
+  if (x.dtype === dtype) return run('Cast', { x }, { dtype }, x.shape);
+  return run('Cast', { x }, { dtype }, x.shape);
+}
+
+function unify(op: string, a: TensorLike, b: TensorLike, float: boolean): [Tensor, Tensor, Tensor[]] {
+  const likeA = typeof a === 'object' ? a.dtype : undefined;
+  const likeB = typeof b === 'object' ? b.dtype : undefined;
+  const tensorA = toTensor(op, 'a', a, likeB);
+  const tensorB = toTensor(op, 'b', b, likeA ?? tensorA.dtype);
+  const created: Tensor[] = [];
+  if (tensorA !== a) created.push(tensorA);
+  if (tensorB !== b) created.push(tensorB);
+  let dtype: DType = upcastDTypes(tensorA.dtype, tensorB.dtype);
+  if (float) dtype = 'float32';
+  const castA = tensorA.dtype === dtype ? tensorA : cast(tensorA, dtype);
+  const castB = tensorB.dtype === dtype ? tensorB : cast(tensorB, dtype);
+  if (castA !== tensorA) created.push(castA);
+  if (castB !== tensorB) created.push(castB);
+  return [castA, castB, created];
+}
+
+function binary(kernelName: BinaryKernelName, op: string, a: TensorLike, b: TensorLike, float = false): Tensor {
+  const [left, right, created] = unify(op, a, b, float);
+  const outShape = broadcastShapes(op, left.shape, right.shape);
+  const out = run(kernelName, { a: left, b: right }, {}, outShape);
+  for (const temporary of created) temporary.dispose();
+  return out;
+}
+
+export const add = (a: TensorLike, b: TensorLike): Tensor => binary('Add', 'add', a, b);
+export const sub = (a: TensorLike, b: TensorLike): Tensor => binary('Sub', 'sub', a, b);
+export const mul = (a: TensorLike, b: TensorLike): Tensor => binary('Mul', 'mul', a, b);
+/** True division: integer inputs give float32. */
+export const div = (a: TensorLike, b: TensorLike): Tensor => binary('Div', 'div', a, b, true);
+export const pow = (a: TensorLike, b: TensorLike): Tensor => binary('Pow', 'pow', a, b, true);
+export const maximum = (a: TensorLike, b: TensorLike): Tensor => binary('Maximum', 'maximum', a, b);
+export const minimum = (a: TensorLike, b: TensorLike): Tensor => binary('Minimum', 'minimum', a, b);
+export const equal = (a: TensorLike, b: TensorLike): Tensor => binary('Equal', 'equal', a, b);
+export const less = (a: TensorLike, b: TensorLike): Tensor => binary('Less', 'less', a, b);
+export const greater = (a: TensorLike, b: TensorLike): Tensor => binary('Greater', 'greater', a, b);
+export const lessEqual = (a: TensorLike, b: TensorLike): Tensor => logicalNot(greater(a, b), true);
+export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => logicalNot(less(a, b), true);
+export const notEqual = (a: TensorLike, b: TensorLike): Tensor => logicalNot(equal(a, b), true);
+
+function logical(kernelName: BinaryKernelName, op: string, a: TensorLike, b: TensorLike): Tensor {
+  const left = toTensor(op, 'a', a, 'bool');
+  const right = toTensor(op, 'b', b, 'bool');
+  for (const [name, value] of [['a', left], ['b', right]] as const)
+    if (value.dtype !== 'bool') argumentError(op, name, 'a bool tensor', value);
+  const out = run(kernelName, { a: left, b: right }, {}, broadcastShapes(op, left.shape, right.shape));
+  if (left !== a) left.dispose();
+  if (right !== b) right.dispose();
+  return out;
+}
+
+export const logicalAnd = (a: TensorLike, b: TensorLike): Tensor => logical('LogicalAnd', 'logicalAnd', a, b);
+export const logicalOr = (a: TensorLike, b: TensorLike): Tensor => logical('LogicalOr', 'logicalOr', a, b);
+
+export function logicalNot(x: Tensor, disposeInput = false): Tensor {
+  assertTensor('logicalNot', 'x', x);
+  if (x.dtype !== 'bool') argumentError('logicalNot', 'x', 'a bool tensor', x);
+  const out = run('LogicalNot', { x }, {}, x.shape);
+  if (disposeInput) x.dispose();
+  return out;
+}
+
+function unary(kernelName: UnaryKernelName, op: string, x: Tensor, float = true): Tensor {
+  assertTensor(op, 'x', x);
+  if (x.dtype === 'bool') argumentError(op, 'x', 'a numeric tensor', x);
+  if (float && !isFloatDType(x.dtype)) {
+    const asFloat = cast(x, 'float32');
+    const out = run(kernelName, { x: asFloat }, {}, x.shape);
+    asFloat.dispose();
+    return out;
+  }
+  return run(kernelName, { x }, {}, x.shape);
+}
+
+export const neg = (x: Tensor): Tensor => unary('Neg', 'neg', x, false);
+export const abs = (x: Tensor): Tensor => unary('Abs', 'abs', x, false);
+export const exp = (x: Tensor): Tensor => unary('Exp', 'exp', x);
+export const log = (x: Tensor): Tensor => unary('Log', 'log', x);
+export const sqrt = (x: Tensor): Tensor => unary('Sqrt', 'sqrt', x);
+export const rsqrt = (x: Tensor): Tensor => unary('Rsqrt', 'rsqrt', x);
+export const tanh = (x: Tensor): Tensor => unary('Tanh', 'tanh', x);
+export const erf = (x: Tensor): Tensor => unary('Erf', 'erf', x);
+export const square = (x: Tensor): Tensor => mul(x, x);
+
+/** condition ? a : b, broadcasting all three; a and b are promoted to a common dtype. */
+export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
+  assertTensor('where', 'condition', condition);
+  if (condition.dtype !== 'bool') argumentError('where', 'condition', 'a bool tensor', condition);
+  const [left, right, created] = unify('where', a, b, false);
+  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, left.shape, ['condition', 'a']), right.shape);
+  const out = run('Where', { condition, a: left, b: right }, {}, shape);
+  for (const temporary of created) temporary.dispose();
+  return out;
+}
