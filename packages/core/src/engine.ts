@@ -56,7 +56,7 @@ export class Engine {
     const factory = this.factories.get(name);
     if (!factory)
       throw new TensorzooError(
-        `setBackend: argument 'name' expected one of [${this.registeredBackends().join(', ')}] (import '@tensorzoo/core/backends/${name}' to register it), received "${name}"`,
+        `setBackend: argument 'name' expected one of [${this.registeredBackends().join(', ')}] (importing '@tensorzoo/core/backends/${name}' registers it), received "${name}"`,
       );
     let pending = this.pendingInitialisation.get(name);
     if (!pending) {
@@ -163,17 +163,22 @@ export class Engine {
       );
     const infos: Record<string, TensorInfo> = {};
     const temporaries: Tensor[] = [];
-    for (const [name, tensor] of Object.entries(inputs)) {
-      tensor.throwIfDisposed(kernelName);
-      this.moveTo(tensor, backend);
-      if (isStorageDType(tensor.dtype) && !kernel.storageInputs?.includes(name) && kernelName !== 'Cast') {
-        const decoded = this.runKernel('Cast', { x: tensor }, { dtype: 'float32' }, [tensor.shape])[0]!;
-        temporaries.push(decoded);
-        infos[name] = decoded;
-      } else infos[name] = tensor;
+    let result: TensorInfo | TensorInfo[];
+    // The decoded copies are freed even when the kernel throws (e.g. Gather's id check).
+    try {
+      for (const [name, tensor] of Object.entries(inputs)) {
+        tensor.throwIfDisposed(kernelName);
+        this.moveTo(tensor, backend);
+        if (isStorageDType(tensor.dtype) && !kernel.storageInputs?.includes(name) && kernelName !== 'Cast') {
+          const decoded = this.runKernel('Cast', { x: tensor }, { dtype: 'float32' }, [tensor.shape])[0]!;
+          temporaries.push(decoded);
+          infos[name] = decoded;
+        } else infos[name] = tensor;
+      }
+      result = kernel.kernelFunc({ inputs: infos, attrs, backend, outputShapes });
+    } finally {
+      for (const temporary of temporaries) temporary.dispose();
     }
-    const result = kernel.kernelFunc({ inputs: infos, attrs, backend, outputShapes });
-    for (const temporary of temporaries) temporary.dispose();
     const outputs = (Array.isArray(result) ? result : [result]).map((info) => this.wrap(info, backend));
     if (this.listeners.length) {
       const record: KernelRecord = { kernelName, inputs, attrs, outputs };

@@ -113,6 +113,8 @@ export function onesLike(x: Tensor): Tensor {
 /** [start, stop) by step, like NumPy's arange; int32 when every argument is an integer. */
 export function arange(start: number, stop?: number, step = 1, dtype?: DType): Tensor {
   if (stop === undefined) [start, stop] = [0, start];
+  for (const [name, value] of [['start', start], ['stop', stop]] as const)
+    if (!Number.isFinite(value)) argumentError('arange', name, 'a finite number', String(value));
   if (step === 0 || !Number.isFinite(step)) argumentError('arange', 'step', 'a finite non-zero number', String(step));
   const count = Math.max(0, Math.ceil((stop - start) / step));
   const values = new Float64Array(count);
@@ -129,6 +131,7 @@ export interface RandomOptions {
 function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (next: () => number) => number, useNormal: boolean): Tensor {
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
+  checkDType(op, dtype);
   if (dtype === 'bool' || dtype === 'int32') argumentError(op, 'dtype', 'a float dtype', dtype);
   const generator = generatorFor(options.seed);
   const next = useNormal ? () => generator.nextNormal() : () => generator.nextFloat();
