@@ -1,0 +1,196 @@
+// GemmaBackbone (KerasHub keras_hub/src/models/gemma/gemma_backbone.py, spec §1): token ids →
+// final-normalized hidden states [B, T, D]. Gemma 1 and 2 (post norms, soft caps, sliding window).
+import { argumentError, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
+import { Layer, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
+import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
+import { queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
+import { GemmaDecoderBlock } from './gemma-decoder-block.js';
+
+export type IdsInput = Tensor | number[][] | Int32Array;
+
+export interface GemmaInputs {
+  /** [B, T] int32 token ids. */
+  tokenIds: IdsInput;
+  /** [B, T] 1 for real tokens, 0 for padding; defaults to all ones. */
+  paddingMask?: IdsInput | boolean[][];
+}
+
+export interface CachedForward {
+  /** [B, T, D] final-normalized hidden states for the T new positions. */
+  hiddenStates: Tensor;
+  /** One [B, 2, S_max, K, H] tensor per layer. */
+  cache: Tensor[];
+}
+
+export class GemmaBackbone extends Layer {
+  readonly config: ResolvedGemmaConfig;
+  readonly transformerLayers: GemmaDecoderBlock[] = [];
+  private readonly embedding: ReversibleEmbedding;
+  readonly layerNorm: RMSNormalization;
+
+  constructor(config: GemmaBackboneConfig) {
+    const resolved = resolveGemmaConfig(config);
+    super({ name: resolved.name, trainable: resolved.trainable, dtype: resolved.dtype });
+    this.config = resolved;
+    this.isPathRoot = true;
+    // === Layers ===
+    const { vocabularySize, hiddenDim, numLayers } = resolved;
+    this.embedding = this.trackLayer(
+      new ReversibleEmbedding({
+        inputDim: vocabularySize,
+        outputDim: hiddenDim,
+        tieWeights: true,
+        embeddingsInitializer: new VarianceScaling({ scale: 1, mode: 'fan_in', distribution: 'untruncated_normal' }),
+        logitSoftCap: resolved.finalLogitSoftCap,
+        name: 'token_embedding',
+        dtype: resolved.dtype,
+      }),
+    );
+    this.embedding.build([null, null]);
+    for (let index = 0; index < numLayers; index++) {
+      const block = this.trackLayer(
+        new GemmaDecoderBlock({
+          intermediateDim: resolved.intermediateDim,
+          headDim: resolved.headDim,
+          numQueryHeads: resolved.numQueryHeads,
+          numKeyValueHeads: resolved.numKeyValueHeads,
+          queryScale: queryScale(resolved),
+          layerNormEpsilon: resolved.layerNormEpsilon,
+          usePostFfwNorm: resolved.usePostFfwNorm,
+          usePostAttentionNorm: resolved.usePostAttentionNorm,
+          logitSoftCap: resolved.attentionLogitSoftCap,
+          useSlidingWindowAttention: resolved.useSlidingWindowAttention && index % 2 === 0,
+          slidingWindowSize: resolved.slidingWindowSize,
+          dropout: resolved.dropout,
+          name: `decoder_block_${index}`,
+          dtype: resolved.dtype,
+        }),
+      );
+      block.build([null, null, hiddenDim]);
+      this.transformerLayers.push(block);
+    }
+    this.layerNorm = this.trackLayer(new RMSNormalization({ epsilon: resolved.layerNormEpsilon, name: 'final_normalization', dtype: resolved.dtype }));
+    this.layerNorm.build([null, null, hiddenDim]);
+    this.markBuilt();
+  }
+
+  get tokenEmbedding(): ReversibleEmbedding {
+    return this.embedding;
+  }
+
+  // === Forward ===
+
+  /** inputs → [B, T, hiddenDim]. */
+  override call(inputs: GemmaInputs, options: { training?: boolean } = {}): Tensor {
+    const tokenIds = this.idsTensor(inputs?.tokenIds, 'tokenIds');
+    const [batch, length] = tokenIds.shape as [number, number];
+    const paddingValues = this.paddingValues(inputs.paddingMask, batch, length);
+    const masks = buildAttentionMasks(batch, length, length, 0, paddingValues, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null);
+    try {
+      return tidy(() => {
+        let x = this.embed(tokenIds);
+        this.transformerLayers.forEach((block, index) => {
+          const local = block.attention.useSlidingWindowAttention;
+          x = block.callBlock(x, { attentionMask: local ? masks.local! : masks.global, rowKeep: masks.rowKeep, training: options.training }).output;
+        });
+        return this.layerNorm.apply(x) as Tensor;
+      });
+    } finally {
+      disposeMasks(masks);
+      if (tokenIds !== inputs.tokenIds) tokenIds.dispose();
+    }
+  }
+
+  /**
+   * KerasHub's `call_with_cache` without the logits: runs the new token ids [B, T] at positions
+   * cacheUpdateIndex.. with causal masking only, writing their keys/values into the cache.
+   */
+  callWithCache(tokenIds: IdsInput, cache: readonly Tensor[], cacheUpdateIndex: number): CachedForward {
+    const ids = this.idsTensor(tokenIds, 'tokenIds');
+    const [batch, length] = ids.shape as [number, number];
+    if (cache.length !== this.config.numLayers) argumentError('callWithCache', 'cache', `${this.config.numLayers} per-layer tensors`, `${cache.length}`);
+    const maxLength = cache[0]!.shape[2]!;
+    if (!Number.isInteger(cacheUpdateIndex) || cacheUpdateIndex < 0 || cacheUpdateIndex + length > maxLength)
+      argumentError('callWithCache', 'cacheUpdateIndex', `an integer in [0, ${maxLength - length}] (cache length ${maxLength}, ${length} new tokens)`, String(cacheUpdateIndex));
+    const keyLength = cacheUpdateIndex + length;
+    const masks = buildAttentionMasks(batch, length, keyLength, cacheUpdateIndex, null, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null);
+    try {
+      return tidy(() => {
+        let x = this.embed(ids);
+        const newCache: Tensor[] = [];
+        this.transformerLayers.forEach((block, index) => {
+          const local = block.attention.useSlidingWindowAttention;
+          const result = block.callBlock(x, { attentionMask: local ? masks.local! : masks.global, cache: cache[index]!, cacheUpdateIndex });
+          x = result.output;
+          newCache.push(result.cache!);
+        });
+        return { hiddenStates: this.layerNorm.apply(x) as Tensor, cache: newCache };
+      });
+    } finally {
+      disposeMasks(masks);
+      if (ids !== tokenIds) ids.dispose();
+    }
+  }
+
+  /** A zero cache: one [B, 2, maxLength, K, H] float32 tensor per layer. */
+  emptyCache(batch: number, maxLength: number): Tensor[] {
+    const { numKeyValueHeads: K, headDim: H } = this.config;
+    return this.transformerLayers.map(() => tensor(new Float32Array(batch * 2 * maxLength * K * H), [batch, 2, maxLength, K, H]));
+  }
+
+  /** Hidden states [..., D] → logits [..., V] through the tied embedding and the final soft cap. */
+  logits(hiddenStates: Tensor): Tensor {
+    return this.embedding.apply(hiddenStates, { reverse: true }) as Tensor;
+  }
+
+  private embed(tokenIds: Tensor): Tensor {
+    const embedded = this.embedding.apply(tokenIds) as Tensor;
+    const scaled = mul(embedded, Math.fround(Math.sqrt(this.config.hiddenDim)));
+    embedded.dispose();
+    return scaled;
+  }
+
+  private idsTensor(value: IdsInput | undefined, argument: string): Tensor {
+    let ids: Tensor;
+    if (value === undefined || value === null) return argumentError('GemmaBackbone', argument, 'a [batch, sequence] int32 tensor or nested array', String(value));
+    if (typeof value === 'object' && 'shape' in value && 'dtype' in value) ids = value as Tensor;
+    else ids = tensor(value as number[][], undefined, 'int32');
+    if (ids.rank !== 2) argumentError('GemmaBackbone', argument, 'shape [batch, sequence]', `[${ids.shape.join(', ')}]`);
+    if (ids.dtype !== 'int32') argumentError('GemmaBackbone', argument, 'int32 token ids', ids.dtype);
+    const values = ids.dataSync();
+    const vocabulary = this.config.vocabularySize;
+    for (let index = 0; index < values.length; index++)
+      if (values[index]! < 0 || values[index]! >= vocabulary)
+        argumentError('GemmaBackbone', argument, `ids in [0, ${vocabulary - 1}] (vocabularySize ${vocabulary})`, `${values[index]} at flat position ${index}`);
+    return ids;
+  }
+
+  private paddingValues(value: GemmaInputs['paddingMask'], batch: number, length: number): ArrayLike<number> {
+    if (value === undefined || value === null) return new Uint8Array(batch * length).fill(1);
+    let values: ArrayLike<number>;
+    let shape: readonly number[];
+    if (typeof value === 'object' && 'shape' in value && 'dtype' in value) {
+      values = (value as Tensor).dataSync();
+      shape = (value as Tensor).shape;
+    } else {
+      const rows = value as ArrayLike<ArrayLike<number | boolean>>;
+      shape = [rows.length, rows[0]?.length ?? 0];
+      const flat = new Uint8Array(rows.length * (rows[0]?.length ?? 0));
+      for (let row = 0; row < rows.length; row++) for (let column = 0; column < rows[row]!.length; column++) flat[row * shape[1]! + column] = rows[row]![column] ? 1 : 0;
+      values = flat;
+    }
+    if (shape.length !== 2 || shape[0] !== batch || shape[1] !== length)
+      argumentError('GemmaBackbone', 'paddingMask', `shape [${batch}, ${length}] (the shape of tokenIds)`, `[${shape.join(', ')}]`);
+    return values;
+  }
+
+  // === Config ===
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  static fromConfig(config: GemmaBackboneConfig): GemmaBackbone {
+    return new GemmaBackbone(config);
+  }
+}

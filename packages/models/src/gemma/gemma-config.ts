@@ -1,0 +1,144 @@
+// GemmaBackbone's constructor arguments (KerasHub keras_hub/src/models/gemma/gemma_backbone.py,
+// spec §1.1), with their defaults and the validation KerasHub leaves out.
+import { argumentError } from '@tensorzoo/core';
+
+export type GemmaDType = 'float32' | 'bfloat16' | 'float16';
+
+export interface GemmaBackboneConfig {
+  vocabularySize: number;
+  numLayers: number;
+  numQueryHeads: number;
+  numKeyValueHeads: number;
+  hiddenDim: number;
+  /** Twice the real feed-forward width: the MLP kernels are [hiddenDim, intermediateDim / 2]. */
+  intermediateDim: number;
+  headDim: number;
+  /** true: queries scaled by headDim^-0.5; false: by floor(hiddenDim / numQueryHeads)^-0.5. */
+  queryHeadDimNormalize?: boolean;
+  usePostFfwNorm?: boolean;
+  usePostAttentionNorm?: boolean;
+  attentionLogitSoftCap?: number | null;
+  finalLogitSoftCap?: number | null;
+  useSlidingWindowAttention?: boolean;
+  slidingWindowSize?: number;
+  layerNormEpsilon?: number;
+  dropout?: number;
+  /** Variable (storage) dtype; compute is always float32. */
+  dtype?: GemmaDType;
+  name?: string;
+  trainable?: boolean;
+  /**
+   * Porting note: not a KerasHub argument. Hugging Face Gemma 2's `query_pre_attn_scalar`; when set,
+   * queries are scaled by its inverse square root (the project's decision 1, spec "Decisions").
+   */
+  queryPreAttentionScalar?: number | null;
+}
+
+export type ResolvedGemmaConfig = Required<Omit<GemmaBackboneConfig, 'name' | 'trainable'>> & { name: string; trainable: boolean };
+
+export const gemmaDefaults = {
+  queryHeadDimNormalize: true,
+  usePostFfwNorm: false,
+  usePostAttentionNorm: false,
+  attentionLogitSoftCap: null,
+  finalLogitSoftCap: null,
+  useSlidingWindowAttention: false,
+  slidingWindowSize: 4096,
+  layerNormEpsilon: 1e-6,
+  dropout: 0,
+  dtype: 'float32' as GemmaDType,
+  queryPreAttentionScalar: null,
+  name: 'gemma_backbone',
+  trainable: true,
+} as const;
+
+const positiveIntegers = ['vocabularySize', 'numLayers', 'numQueryHeads', 'numKeyValueHeads', 'hiddenDim', 'intermediateDim', 'headDim'] as const;
+
+export function resolveGemmaConfig(config: GemmaBackboneConfig): ResolvedGemmaConfig {
+  const op = 'GemmaBackbone';
+  if (config === null || typeof config !== 'object') argumentError(op, 'config', 'an object of constructor arguments', String(config));
+  for (const key of positiveIntegers) {
+    const value = config[key];
+    if (!Number.isInteger(value) || (value as number) <= 0) argumentError(op, key, 'a positive integer', value === undefined ? 'undefined (it is required)' : String(value));
+  }
+  const resolved = { ...gemmaDefaults, ...stripUndefined(config) } as ResolvedGemmaConfig;
+  if (resolved.numQueryHeads % resolved.numKeyValueHeads !== 0)
+    argumentError(op, 'numKeyValueHeads', `a divisor of numQueryHeads (${resolved.numQueryHeads})`, String(resolved.numKeyValueHeads));
+  if (resolved.intermediateDim % 2 !== 0) argumentError(op, 'intermediateDim', 'an even integer (gate width + up width)', String(resolved.intermediateDim));
+  if (resolved.headDim % 2 !== 0) argumentError(op, 'headDim', 'an even integer (rotary embedding pairs)', String(resolved.headDim));
+  if (!Number.isInteger(resolved.slidingWindowSize) || resolved.slidingWindowSize <= 0)
+    argumentError(op, 'slidingWindowSize', 'a positive integer', String(resolved.slidingWindowSize));
+  for (const key of ['attentionLogitSoftCap', 'finalLogitSoftCap', 'queryPreAttentionScalar'] as const) {
+    const value = resolved[key];
+    if (value !== null && !(typeof value === 'number' && value > 0)) argumentError(op, key, 'a positive number or null', String(value));
+  }
+  if (!(resolved.layerNormEpsilon >= 0)) argumentError(op, 'layerNormEpsilon', 'a non-negative number', String(resolved.layerNormEpsilon));
+  if (!(resolved.dropout >= 0 && resolved.dropout <= 1)) argumentError(op, 'dropout', 'a rate in [0, 1]', String(resolved.dropout));
+  if (!['float32', 'bfloat16', 'float16'].includes(resolved.dtype)) argumentError(op, 'dtype', "'float32', 'bfloat16' or 'float16'", String(resolved.dtype));
+  for (const key of ['queryHeadDimNormalize', 'usePostFfwNorm', 'usePostAttentionNorm', 'useSlidingWindowAttention'] as const)
+    if (typeof resolved[key] !== 'boolean') argumentError(op, key, 'a boolean', String(resolved[key]));
+  return resolved;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
+}
+
+/** The query multiplier (spec §1.6.3 with the project's decision 1). */
+export function queryScale(config: ResolvedGemmaConfig): number {
+  if (config.queryPreAttentionScalar !== null) return 1 / Math.sqrt(config.queryPreAttentionScalar);
+  if (config.queryHeadDimNormalize) return 1 / Math.sqrt(config.headDim);
+  return 1 / Math.sqrt(Math.floor(config.hiddenDim / config.numQueryHeads));
+}
+
+/** Parameter count, spec §1.8: V·D + L·(norms·D + N·D·H + 2·K·D·H + N·H·D + 3·D·F) + D. */
+export function gemmaParameterCount(config: GemmaBackboneConfig): number {
+  const resolved = resolveGemmaConfig(config);
+  const { vocabularySize: V, hiddenDim: D, numLayers: L, numQueryHeads: N, numKeyValueHeads: K, headDim: H } = resolved;
+  const F = resolved.intermediateDim / 2;
+  const norms = 2 + (resolved.usePostAttentionNorm ? 1 : 0) + (resolved.usePostFfwNorm ? 1 : 0);
+  return V * D + L * (norms * D + N * D * H + 2 * K * D * H + N * H * D + 3 * D * F) + D;
+}
+
+/** KerasHub's `get_config` keys (snake_case, spec §1.11) ↔ ours. */
+export const kerasConfigKeys: Record<string, keyof GemmaBackboneConfig> = {
+  name: 'name',
+  trainable: 'trainable',
+  vocabulary_size: 'vocabularySize',
+  num_layers: 'numLayers',
+  num_query_heads: 'numQueryHeads',
+  num_key_value_heads: 'numKeyValueHeads',
+  hidden_dim: 'hiddenDim',
+  intermediate_dim: 'intermediateDim',
+  head_dim: 'headDim',
+  layer_norm_epsilon: 'layerNormEpsilon',
+  dropout: 'dropout',
+  query_head_dim_normalize: 'queryHeadDimNormalize',
+  use_post_ffw_norm: 'usePostFfwNorm',
+  use_post_attention_norm: 'usePostAttentionNorm',
+  final_logit_soft_cap: 'finalLogitSoftCap',
+  attention_logit_soft_cap: 'attentionLogitSoftCap',
+  sliding_window_size: 'slidingWindowSize',
+  use_sliding_window_attention: 'useSlidingWindowAttention',
+};
+
+/** Reads a KerasHub backbone `config` object (dtype as a policy dict or a plain string). */
+export function fromKerasConfig(kerasConfig: Record<string, unknown>): GemmaBackboneConfig {
+  const config: Record<string, unknown> = {};
+  for (const [kerasKey, key] of Object.entries(kerasConfigKeys)) if (kerasKey in kerasConfig) config[key] = kerasConfig[kerasKey];
+  const dtype = kerasConfig.dtype;
+  const policyName = typeof dtype === 'string' ? dtype : (dtype as { config?: { name?: string } } | undefined)?.config?.name;
+  if (policyName) config.dtype = policyName.replace(/^mixed_/, '') === 'bfloat16' && policyName.startsWith('mixed_') ? 'float32' : policyName;
+  return config as unknown as GemmaBackboneConfig;
+}
+
+/** Our config → KerasHub's `config` object, keys in KerasHub's insertion order. */
+export function toKerasConfig(config: ResolvedGemmaConfig): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    name: config.name,
+    trainable: config.trainable,
+    dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: config.dtype }, registered_name: null },
+  };
+  for (const [kerasKey, key] of Object.entries(kerasConfigKeys)) if (!(kerasKey in out)) out[kerasKey] = config[key as keyof ResolvedGemmaConfig];
+  return out;
+}
