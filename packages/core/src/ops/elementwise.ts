@@ -1,16 +1,23 @@
 // Elementwise ops: arithmetic with NumPy broadcasting and type promotion, comparisons, logic,
 // unary math, where, cast.
-import { isFloatDType, upcastDTypes, type DType } from '../dtype.js';
+import { allDTypes, isFloatDType, upcastDTypes, type DType } from '../dtype.js';
 import { argumentError } from '../errors.js';
 import type { BinaryKernelName, UnaryKernelName } from '../kernel-names.js';
-import { broadcastShapes } from '../shape.js';
-import type { Tensor } from '../tensor.js';
+import { broadcastShapes, type Shape } from '../shape.js';
+import { Tensor } from '../tensor.js';
 import { assertTensor, run, toTensor, type TensorLike } from './dispatch.js';
 
 export function cast(x: Tensor, dtype: DType): Tensor {
   assertTensor('cast', 'x', x);
-  if (x.dtype === dtype) return run('Cast', { x }, { dtype }, x.shape);
+  if (!allDTypes.includes(dtype)) argumentError('cast', 'dtype', `one of ${allDTypes.join(', ')}`, dtype);
   return run('Cast', { x }, { dtype }, x.shape);
+}
+
+/** The shape of a tensor-like argument (numbers and booleans are scalars), validated first. */
+function shapeOf(op: string, argument: string, value: TensorLike): Shape {
+  if (typeof value === 'number' || typeof value === 'boolean') return [];
+  if (!(value instanceof Tensor)) argumentError(op, argument, 'a Tensor or a number', value === null ? 'null' : typeof value);
+  return assertTensor(op, argument, value).shape;
 }
 
 function unify(op: string, a: TensorLike, b: TensorLike, float: boolean): [Tensor, Tensor, Tensor[]] {
@@ -30,9 +37,18 @@ function unify(op: string, a: TensorLike, b: TensorLike, float: boolean): [Tenso
   return [castA, castB, created];
 }
 
+// Arithmetic kernels never see two bools: NumPy would give a bool holding 1 + 1, so they count in int32.
+const arithmeticKernels: ReadonlySet<BinaryKernelName> = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow']);
+
 function binary(kernelName: BinaryKernelName, op: string, a: TensorLike, b: TensorLike, float = false): Tensor {
-  const [left, right, created] = unify(op, a, b, float);
-  const outShape = broadcastShapes(op, left.shape, right.shape);
+  // Shapes are checked before any scalar or promoted copy exists, so an error leaks nothing.
+  const outShape = broadcastShapes(op, shapeOf(op, 'a', a), shapeOf(op, 'b', b));
+  let [left, right, created] = unify(op, a, b, float);
+  if (left.dtype === 'bool' && arithmeticKernels.has(kernelName)) {
+    const [intLeft, intRight] = [cast(left, 'int32'), cast(right, 'int32')];
+    created.push(intLeft, intRight);
+    [left, right] = [intLeft, intRight];
+  }
   const out = run(kernelName, { a: left, b: right }, {}, outShape);
   for (const temporary of created) temporary.dispose();
   return out;
@@ -54,11 +70,15 @@ export const greaterEqual = (a: TensorLike, b: TensorLike): Tensor => logicalNot
 export const notEqual = (a: TensorLike, b: TensorLike): Tensor => logicalNot(equal(a, b), true);
 
 function logical(kernelName: BinaryKernelName, op: string, a: TensorLike, b: TensorLike): Tensor {
+  for (const [name, value] of [['a', a], ['b', b]] as const) {
+    if (typeof value === 'boolean') continue;
+    if (typeof value === 'number') argumentError(op, name, 'a bool tensor or a boolean', String(value));
+    if (assertTensor(op, name, value).dtype !== 'bool') argumentError(op, name, 'a bool tensor', value);
+  }
+  const shape = broadcastShapes(op, shapeOf(op, 'a', a), shapeOf(op, 'b', b));
   const left = toTensor(op, 'a', a, 'bool');
   const right = toTensor(op, 'b', b, 'bool');
-  for (const [name, value] of [['a', left], ['b', right]] as const)
-    if (value.dtype !== 'bool') argumentError(op, name, 'a bool tensor', value);
-  const out = run(kernelName, { a: left, b: right }, {}, broadcastShapes(op, left.shape, right.shape));
+  const out = run(kernelName, { a: left, b: right }, {}, shape);
   if (left !== a) left.dispose();
   if (right !== b) right.dispose();
   return out;
@@ -101,8 +121,9 @@ export const square = (x: Tensor): Tensor => mul(x, x);
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {
   assertTensor('where', 'condition', condition);
   if (condition.dtype !== 'bool') argumentError('where', 'condition', 'a bool tensor', condition);
+  const conditionAndA = broadcastShapes('where', condition.shape, shapeOf('where', 'a', a), ['condition', 'a']);
+  const shape = broadcastShapes('where', conditionAndA, shapeOf('where', 'b', b), ['broadcast(condition, a)', 'b']);
   const [left, right, created] = unify('where', a, b, false);
-  const shape = broadcastShapes('where', broadcastShapes('where', condition.shape, left.shape, ['condition', 'a']), right.shape);
   const out = run('Where', { condition, a: left, b: right }, {}, shape);
   for (const temporary of created) temporary.dispose();
   return out;
