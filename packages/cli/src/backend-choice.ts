@@ -1,0 +1,24 @@
+// --backend / --threads: imports the backend's subpath (so GPU.js loads only when asked for) and
+// activates it.
+import { getBackend, setBackend } from '@tensorzoo/core';
+import { UsageError } from './usage.js';
+
+export const backendNames = ['reference', 'wasm', 'gpujs'] as const;
+export type BackendName = (typeof backendNames)[number];
+
+interface BackendModule {
+  setThreadCount?: (threads: number) => void | Promise<void>;
+}
+
+export async function selectBackend(command: string, name: BackendName | undefined, threads: number | undefined): Promise<string> {
+  const chosen = name ?? 'reference';
+  let module: BackendModule = {};
+  if (chosen === 'wasm') module = (await import('@tensorzoo/core/backends/wasm')) as BackendModule;
+  else if (chosen === 'gpujs') module = (await import('@tensorzoo/core/backends/gpujs')) as BackendModule;
+  if (threads !== undefined) {
+    if (!module.setThreadCount) throw new UsageError(`${command}: --threads applies to the wasm backend, received it with --backend ${chosen}`);
+    await module.setThreadCount(threads);
+  }
+  await setBackend(chosen);
+  return getBackend();
+}

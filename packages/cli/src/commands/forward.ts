@@ -1,0 +1,74 @@
+// tensorzoo forward: runs the backbone (or the logits) on token ids from a JSON file in the
+// fixtures' format, {"token_ids": {"shape", "data"}, "padding_mask": {...}}, and prints
+// {"shape", "data"} as JSON on stdout.
+import { readFile } from 'node:fs/promises';
+import { tensor, tidy } from '@tensorzoo/core';
+import { GemmaBackbone } from '@tensorzoo/models';
+import { backendNames, selectBackend } from '../backend-choice.js';
+import { ProgressBar } from '../progress.js';
+import { choiceOption, requiredString, UsageError, type CommandSpec } from '../usage.js';
+
+interface JsonArray {
+  shape: number[];
+  data: number[];
+}
+
+function readArray(file: string, key: string, value: unknown): JsonArray {
+  const array = value as JsonArray | undefined;
+  if (!array || !Array.isArray(array.shape) || !Array.isArray(array.data))
+    throw new UsageError(`forward: --inputs ${file} expected "${key}" as {"shape": [...], "data": [...]}, received ${JSON.stringify(value)?.slice(0, 80)}`);
+  if (array.shape.length !== 2 || array.shape[0]! * array.shape[1]! !== array.data.length)
+    throw new UsageError(`forward: --inputs ${file} expected "${key}" of shape [batch, sequence] with matching data, received shape [${array.shape}] and ${array.data.length} values`);
+  return array;
+}
+
+export const forwardCommand: CommandSpec = {
+  name: 'forward',
+  summary: 'Run GemmaBackbone on token ids from a JSON file and print the output (or the logits) as {"shape", "data"} JSON.',
+  usage: 'tensorzoo forward --preset P --inputs FILE [--logits] [--backend reference|wasm|gpujs] [--lora FILE]',
+  options: {
+    preset: { type: 'string' },
+    inputs: { type: 'string' },
+    logits: { type: 'boolean' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    lora: { type: 'string' },
+  },
+  optionHelp: [
+    ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder'],
+    ['--inputs FILE', 'JSON {"token_ids": {"shape", "data"}, "padding_mask": {"shape", "data"}}'],
+    ['--logits', 'print the logits [B, T, V] instead of the hidden states [B, T, D]'],
+    ['--backend B', 'reference (default), wasm or gpujs'],
+    ['--lora FILE', 'apply a .lora.h5 file first'],
+  ],
+  async run({ values, positionals }, io) {
+    if (positionals.length) throw new UsageError(`forward: unexpected argument ${JSON.stringify(positionals[0])}`);
+    const preset = requiredString('forward', 'preset', values.preset);
+    const file = requiredString('forward', 'inputs', values.inputs);
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(await readFile(file, 'utf8'));
+    } catch (error) {
+      throw new UsageError(`forward: --inputs expected a readable JSON file, received ${file} (${(error as Error).message})`);
+    }
+    const tokenIds = readArray(file, 'token_ids', parsed.token_ids);
+    const paddingMask = parsed.padding_mask === undefined ? null : readArray(file, 'padding_mask', parsed.padding_mask);
+    if (paddingMask && (paddingMask.shape[0] !== tokenIds.shape[0] || paddingMask.shape[1] !== tokenIds.shape[1]))
+      throw new UsageError(`forward: --inputs expected padding_mask of shape [${tokenIds.shape}], received [${paddingMask.shape}]`);
+    await selectBackend('forward', choiceOption('forward', 'backend', values.backend, backendNames), undefined);
+    const progress = new ProgressBar(io.stderr);
+    const backbone = await GemmaBackbone.fromPreset(preset, { onProgress: (event) => progress.update(event) });
+    if (typeof values.lora === 'string') await backbone.loadLoraWeights(values.lora);
+    const output = tidy(() => {
+      const hidden = backbone.call({
+        tokenIds: tensor(Int32Array.from(tokenIds.data), tokenIds.shape, 'int32'),
+        paddingMask: paddingMask ? tensor(Int32Array.from(paddingMask.data), paddingMask.shape, 'int32') : undefined,
+      });
+      return values.logits ? backbone.logits(hidden) : hidden;
+    });
+    const data = Array.from(output.dataSync());
+    io.stdout.write(`${JSON.stringify({ shape: output.shape, data })}\n`);
+    output.dispose();
+    return 0;
+  },
+};

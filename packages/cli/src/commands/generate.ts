@@ -1,0 +1,85 @@
+// tensorzoo generate: streams a continuation of PROMPT to stdout.
+import { GemmaCausalLM, type SamplerSpec } from '@tensorzoo/models';
+import { backendNames, selectBackend } from '../backend-choice.js';
+import { ProgressBar } from '../progress.js';
+import { choiceOption, integerOption, numberOption, UsageError, type CommandSpec } from '../usage.js';
+
+const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
+
+export const generateCommand: CommandSpec = {
+  name: 'generate',
+  summary: 'Generate a continuation of PROMPT with a Gemma causal LM and stream it to stdout (the embedded tinycode-gemma2-6m model when no --preset is given).',
+  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] PROMPT',
+  options: {
+    preset: { type: 'string' },
+    'max-length': { type: 'string' },
+    sampler: { type: 'string' },
+    k: { type: 'string' },
+    p: { type: 'string' },
+    temperature: { type: 'string' },
+    seed: { type: 'string' },
+    backend: { type: 'string' },
+    threads: { type: 'string' },
+    lora: { type: 'string' },
+  },
+  optionHelp: [
+    ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder (default: embedded tinycode-gemma2-6m)'],
+    ['--max-length N', 'total length in tokens, prompt included (default 64)'],
+    ['--sampler S', 'greedy (default), top_k, top_p or random'],
+    ['--k K', 'top_k: candidates kept (default 5); top_p: optional cap'],
+    ['--p P', 'top_p: probability mass kept (default 0.1)'],
+    ['--temperature T', 'softmax temperature for sampling samplers (default 1)'],
+    ['--seed S', 'seed for sampling samplers'],
+    ['--backend B', 'reference (default), wasm or gpujs'],
+    ['--threads N', 'wasm worker threads'],
+    ['--lora FILE', 'apply a .lora.h5 file saved by saveLoraWeights/KerasHub'],
+  ],
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError(`generate: expected exactly one PROMPT argument, received ${positionals.length} (quote the prompt)`);
+    const prompt = positionals[0]!;
+    const maxLength = integerOption('generate', 'max-length', values['max-length'], 2) ?? 64;
+    const samplerName = choiceOption('generate', 'sampler', values.sampler, samplerNames) ?? 'greedy';
+    const k = integerOption('generate', 'k', values.k, 1);
+    const p = numberOption('generate', 'p', values.p, (value) => value > 0 && value <= 1, 'a number in (0, 1]');
+    const temperature = numberOption('generate', 'temperature', values.temperature, (value) => value > 0, 'a positive number');
+    const seed = integerOption('generate', 'seed', values.seed, 0);
+    if (samplerName === 'greedy' && (k !== undefined || p !== undefined || temperature !== undefined || seed !== undefined))
+      throw new UsageError('generate: --k, --p, --temperature and --seed need a sampling --sampler (top_k, top_p or random)');
+    if (p !== undefined && samplerName !== 'top_p') throw new UsageError('generate: --p applies to --sampler top_p');
+    if (k !== undefined && samplerName === 'random') throw new UsageError('generate: --k applies to --sampler top_k or top_p');
+    await selectBackend('generate', choiceOption('generate', 'backend', values.backend, backendNames), integerOption('generate', 'threads', values.threads, 1));
+    const progress = new ProgressBar(io.stderr);
+    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event) });
+    if (typeof values.lora === 'string') await model.backbone.loadLoraWeights(values.lora);
+    const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
+    const tokenizer = model.preprocessor!.tokenizer;
+    const promptIds = tokenizer.tokenize(prompt);
+    if (promptIds.length + 1 >= maxLength)
+      throw new UsageError(`generate: --max-length expected more than the prompt's ${promptIds.length + 1} tokens (with <bos>), received ${maxLength}`);
+    // Stream by re-decoding the generated ids and printing the new suffix, holding back a trailing
+    // U+FFFD (an incomplete UTF-8 sequence from byte-fallback pieces).
+    io.stdout.write(prompt);
+    const promptText = tokenizer.detokenize(promptIds);
+    const generated: number[] = [];
+    let printed = '';
+    const stops = new Set([tokenizer.endTokenId]);
+    model.generate(prompt, {
+      maxLength,
+      sampler,
+      onToken: ({ batchIndex, tokenId }) => {
+        if (batchIndex !== 0 || stops.has(tokenId)) return;
+        generated.push(tokenId);
+        const text = tokenizer.detokenize([...promptIds, ...generated]).slice(promptText.length);
+        const settled = text.endsWith('\uFFFD') ? text.replace(/\uFFFD+$/, '') : text;
+        if (settled.startsWith(printed) && settled.length > printed.length) {
+          io.stdout.write(settled.slice(printed.length));
+          printed = settled;
+        }
+      },
+    });
+    const final = tokenizer.detokenize([...promptIds, ...generated]).slice(promptText.length);
+    if (final.startsWith(printed)) io.stdout.write(final.slice(printed.length));
+    io.stdout.write('\n');
+    return 0;
+  },
+};

@@ -1,0 +1,33 @@
+// tensorzoo layout: the per-variable layout GemmaBackbone.getLayoutMap gives for a device mesh.
+import { DeviceMesh, GemmaBackbone } from '@tensorzoo/models';
+import { requiredString, UsageError, type CommandSpec } from '../usage.js';
+
+export const layoutCommand: CommandSpec = {
+  name: 'layout',
+  summary: 'Print [{"path", "shape", "axes"}] for every variable of the preset under GemmaBackbone.getLayoutMap on a device mesh.',
+  usage: 'tensorzoo layout --preset P --mesh 2x4 [--axis-names batch,model]',
+  options: { preset: { type: 'string' }, mesh: { type: 'string' }, 'axis-names': { type: 'string' } },
+  optionHelp: [
+    ['--preset P', 'built-in name (architecture only, nothing downloaded), or a local/remote preset'],
+    ['--mesh AxB', 'mesh shape, e.g. 2x4'],
+    ['--axis-names N,M', 'mesh axis names (default batch,model)'],
+  ],
+  async run({ values, positionals }, io) {
+    if (positionals.length) throw new UsageError(`layout: unexpected argument ${JSON.stringify(positionals[0])}`);
+    const preset = requiredString('layout', 'preset', values.preset);
+    const meshText = requiredString('layout', 'mesh', values.mesh);
+    const shape = meshText.split('x').map(Number);
+    if (!shape.length || shape.some((size) => !Number.isInteger(size) || size <= 0))
+      throw new UsageError(`layout: --mesh expected sizes like 2x4, received ${JSON.stringify(meshText)}`);
+    const axisNames = typeof values['axis-names'] === 'string' ? values['axis-names'].split(',') : ['batch', 'model'];
+    if (axisNames.length !== shape.length)
+      throw new UsageError(`layout: --axis-names expected ${shape.length} names for mesh ${meshText}, received ${JSON.stringify(values['axis-names'])}`);
+    const mesh = new DeviceMesh(shape, axisNames);
+    const backbone = await GemmaBackbone.fromPreset(preset, { loadWeights: false, shapesOnly: true });
+    const layoutMap = GemmaBackbone.getLayoutMap(mesh);
+    const rows = backbone.weights.map((variable) => ({ path: variable.path, shape: [...variable.shape], axes: layoutMap.get(variable.path)?.axes ?? null }));
+    backbone.dispose();
+    io.stdout.write(`${JSON.stringify(rows)}\n`);
+    return 0;
+  },
+};

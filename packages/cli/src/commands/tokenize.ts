@@ -1,0 +1,68 @@
+// tensorzoo tokenize / detokenize with a preset's tokenizer or a SentencePiece model file.
+import { readFile } from 'node:fs/promises';
+import { GemmaTokenizer, SentencePieceProcessor } from '@tensorzoo/models';
+import { UsageError, type CommandSpec, type ParsedCommand } from '../usage.js';
+
+interface PieceTokenizer {
+  encode(text: string): number[];
+  decode(ids: readonly number[]): string;
+  idToPiece(id: number): string;
+  vocabularySize(): number;
+}
+
+async function loadTokenizer(command: string, values: ParsedCommand['values']): Promise<PieceTokenizer> {
+  if ((values.preset === undefined) === (values.spm === undefined))
+    throw new UsageError(`${command}: expected exactly one of --preset P or --spm FILE`);
+  if (typeof values.spm === 'string') {
+    let bytes: Uint8Array;
+    try {
+      bytes = new Uint8Array(await readFile(values.spm));
+    } catch (error) {
+      throw new UsageError(`${command}: --spm expected a readable SentencePiece model file, received ${values.spm} (${(error as Error).message})`);
+    }
+    return SentencePieceProcessor.fromBytes(bytes);
+  }
+  const tokenizer = await GemmaTokenizer.fromPreset(values.preset as string);
+  return tokenizer.processor;
+}
+
+const sharedOptions = { preset: { type: 'string' as const }, spm: { type: 'string' as const } };
+const sharedHelp: [string, string][] = [
+  ['--preset P', "use the preset's tokenizer (assets/tokenizer/vocabulary.spm or tokenizer.model)"],
+  ['--spm FILE', 'use a SentencePiece model file'],
+];
+
+export const tokenizeCommand: CommandSpec = {
+  name: 'tokenize',
+  summary: 'Print the token ids and pieces of TEXT as JSON {"ids": [...], "pieces": [...]}.',
+  usage: 'tensorzoo tokenize (--preset P | --spm FILE) TEXT',
+  options: sharedOptions,
+  optionHelp: sharedHelp,
+  async run({ values, positionals }, io) {
+    if (positionals.length !== 1) throw new UsageError(`tokenize: expected exactly one TEXT argument, received ${positionals.length}`);
+    const tokenizer = await loadTokenizer('tokenize', values);
+    const ids = tokenizer.encode(positionals[0]!);
+    io.stdout.write(`${JSON.stringify({ ids, pieces: ids.map((id) => tokenizer.idToPiece(id)) })}\n`);
+    return 0;
+  },
+};
+
+export const detokenizeCommand: CommandSpec = {
+  name: 'detokenize',
+  summary: 'Print the text of token IDS.',
+  usage: 'tensorzoo detokenize (--preset P | --spm FILE) IDS...',
+  options: sharedOptions,
+  optionHelp: sharedHelp,
+  async run({ values, positionals }, io) {
+    if (positionals.length === 0) throw new UsageError('detokenize: expected at least one token id');
+    const tokenizer = await loadTokenizer('detokenize', values);
+    const size = tokenizer.vocabularySize();
+    const ids = positionals.flatMap((text) => text.split(/[\s,]+/).filter(Boolean)).map((text) => {
+      const id = Number(text);
+      if (!Number.isInteger(id) || id < 0 || id >= size) throw new UsageError(`detokenize: IDS expected integers in [0, ${size - 1}], received ${JSON.stringify(text)}`);
+      return id;
+    });
+    io.stdout.write(`${tokenizer.decode(ids)}\n`);
+    return 0;
+  },
+};
