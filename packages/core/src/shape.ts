@@ -44,10 +44,10 @@ export function broadcastShapes(op: string, a: Shape, b: Shape, names: [string, 
 
 /** Resolve a possibly negative axis against a rank, naming the op on failure. */
 export function normalizeAxis(op: string, axis: number, rank: number, argument = 'axis'): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= Math.max(rank, 1)) {
-    if (!(rank === 0 && (axis === 0 || axis === -1)))
-      argumentError(op, argument, `an integer in [${-rank}, ${rank - 1}]`, String(axis));
-  }
+  // A scalar has no axes: reducing, splitting or gathering "along" one is an error, not a no-op.
+  if (rank === 0) argumentError(op, argument, 'no axis (the tensor is a scalar of rank 0)', String(axis));
+  if (!Number.isInteger(axis) || axis < -rank || axis >= rank)
+    argumentError(op, argument, `an integer in [${-rank}, ${rank - 1}]`, String(axis));
   return axis < 0 ? axis + rank : axis;
 }
 
