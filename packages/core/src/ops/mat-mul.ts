@@ -21,15 +21,19 @@ export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tenso
   if (b.rank === 0) argumentError('matMul', 'b', 'a tensor of rank ≥ 1', b);
   for (const [name, value] of [['a', a], ['b', b]] as const)
     if (value.dtype === 'bool') argumentError('matMul', name, 'a numeric tensor', value);
-  const left = a.rank === 1 ? reshape(a, [1, a.shape[0]!]) : a;
-  const right = b.rank === 1 ? reshape(b, [b.shape[0]!, 1]) : b;
-  const M = left.shape[left.rank - (transposeA ? 1 : 2)]!;
-  const K = left.shape[left.rank - (transposeA ? 2 : 1)]!;
-  const KB = right.shape[right.rank - (transposeB ? 1 : 2)]!;
-  const N = right.shape[right.rank - (transposeB ? 2 : 1)]!;
+  // Rank-1 operands are promoted ([K] → [1, K] on the left, [K, 1] on the right). Shapes are
+  // checked before any view exists, so an error leaks nothing.
+  const leftShape = a.rank === 1 ? [1, a.shape[0]!] : a.shape;
+  const rightShape = b.rank === 1 ? [b.shape[0]!, 1] : b.shape;
+  const M = leftShape[leftShape.length - (transposeA ? 1 : 2)]!;
+  const K = leftShape[leftShape.length - (transposeA ? 2 : 1)]!;
+  const KB = rightShape[rightShape.length - (transposeB ? 1 : 2)]!;
+  const N = rightShape[rightShape.length - (transposeB ? 2 : 1)]!;
   if (K !== KB)
     argumentError('matMul', 'b', `an inner dimension of ${K} (from a ${formatShape(a.shape)}${transposeA ? ', transposed' : ''})`, `shape ${formatShape(b.shape)}${transposeB ? ' (transposed)' : ''}`);
-  const batch = broadcastShapes('matMul', left.shape.slice(0, -2), right.shape.slice(0, -2));
+  const batch = broadcastShapes('matMul', leftShape.slice(0, -2), rightShape.slice(0, -2));
+  const left = a.rank === 1 ? reshape(a, leftShape) : a;
+  const right = b.rank === 1 ? reshape(b, rightShape) : b;
   const intDType = a.dtype === 'int32' && b.dtype === 'int32';
   const castLeft = intDType || left.dtype === 'float32' ? left : cast(left, 'float32');
   const castRight = intDType || right.dtype === 'float32' || right.dtype === 'bfloat16' || right.dtype === 'float16' ? right : cast(right, 'float32');
