@@ -1,0 +1,155 @@
+// Embedding: a lookup of rows of an [inputDim, outputDim] table by integer ids, with Keras's LoRA
+// (lora_embeddings_a [inputDim, r], lora_embeddings_b [r, outputDim]). Like Keras's layer it does
+// not autocast: the table stays in the variable dtype and the gathered rows are cast to the
+// compute dtype. Unlike Keras, ids outside [0, inputDim) are rejected with a clear error.
+import * as tz from '@tensorzoo/core';
+import { argumentError, TensorzooError, type Tensor } from '@tensorzoo/core';
+import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
+import { Layer, type CallOptions, type InputShape, type LayerConfig } from './layer.js';
+import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, LoraState, type EnableLoraOptions } from './lora.js';
+import type { Variable } from './variable.js';
+
+export interface EmbeddingConfig extends LayerConfig {
+  inputDim: number;
+  outputDim: number;
+  embeddingsInitializer?: InitializerIdentifier;
+  maskZero?: boolean;
+  loraRank?: number | null;
+  loraAlpha?: number | null;
+}
+
+/**
+ * Maps integer ids [...] to vectors [..., outputDim].
+ * @param config.inputDim vocabulary size (positive integer)
+ * @param config.outputDim vector size (positive integer)
+ * @param config.embeddingsInitializer default 'uniform' (U(-0.05, 0.05))
+ * @param config.maskZero whether id 0 is padding: computeMask gives ids != 0 (default false)
+ * @param config.loraRank enable LoRA of this rank when built (default null)
+ * @param config.loraAlpha LoRA scale numerator (default loraRank)
+ * @param config.name, config.trainable, config.dtype as for every layer
+ */
+export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
+  readonly inputDim: number;
+  readonly outputDim: number;
+  readonly embeddingsInitializer: Initializer;
+  readonly maskZero: boolean;
+  protected readonly configuredLoraRank: number | null;
+  protected readonly configuredLoraAlpha: number | null;
+  protected embeddingsWeight: Variable | null = null;
+  protected lora: LoraState | null = null;
+  protected readonly embeddingsCache = new DerivedTensorCache();
+
+  constructor(config: EmbeddingConfig) {
+    super(config);
+    const op = `${new.target.name} '${this.name}'`;
+    if (!config || !Number.isInteger(config.inputDim) || config.inputDim <= 0) argumentError(op, 'inputDim', 'a positive integer', config?.inputDim);
+    if (!Number.isInteger(config.outputDim) || config.outputDim <= 0) argumentError(op, 'outputDim', 'a positive integer', config.outputDim);
+    this.inputDim = config.inputDim;
+    this.outputDim = config.outputDim;
+    this.embeddingsInitializer = getInitializer(config.embeddingsInitializer ?? 'uniform');
+    this.maskZero = config.maskZero ?? false;
+    if (config.loraRank !== undefined && config.loraRank !== null && !(Number.isInteger(config.loraRank) && config.loraRank > 0))
+      argumentError(op, 'loraRank', 'a positive integer or null', config.loraRank);
+    this.configuredLoraRank = config.loraRank ?? null;
+    this.configuredLoraAlpha = config.loraAlpha ?? this.configuredLoraRank;
+  }
+
+  protected override get autocastInputs(): boolean {
+    return false;
+  }
+
+  /** The input shape is not needed: the table is [inputDim, outputDim]. */
+  override build(_inputShape?: InputShape): void {
+    this.embeddingsWeight = this.addWeight('embeddings', [this.inputDim, this.outputDim], { initializer: this.embeddingsInitializer });
+    this.setBuilt();
+    if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
+  }
+
+  /** The stored table (the frozen base when LoRA is on). */
+  get embeddingsVariable(): Variable {
+    return this.requireBuilt('embeddingsVariable');
+  }
+
+  get loraEmbeddingsA(): Variable | null {
+    return this.lora?.a ?? null;
+  }
+
+  get loraEmbeddingsB(): Variable | null {
+    return this.lora?.b ?? null;
+  }
+
+  get loraEnabled(): boolean {
+    return this.lora !== null;
+  }
+
+  get loraRank(): number | null {
+    return this.lora?.rank ?? this.configuredLoraRank;
+  }
+
+  get loraAlpha(): number | null {
+    return this.lora?.alpha ?? this.configuredLoraAlpha;
+  }
+
+  /** The effective table: the variable's value, or cast(E + (alpha/r)·A@B, compute dtype) with LoRA. Owned by the layer. */
+  get embeddings(): Tensor {
+    const table = this.requireBuilt('embeddings');
+    if (!this.lora) return table.value;
+    return effectiveWeight(table, this.lora, this.computeDtype, this.embeddingsCache);
+  }
+
+  /** Adds float32 `lora_embeddings_a` [inputDim, rank] and `lora_embeddings_b` [rank, outputDim]; freezes the table. */
+  enableLora(rank: number, options: EnableLoraOptions = {}): void {
+    checkEnableLora(this, this.lora, rank, options.loraAlpha);
+    const a = this.addWeight('lora_embeddings_a', [this.inputDim, rank], { initializer: options.aInitializer ?? 'he_uniform', dtype: 'float32' });
+    const b = this.addWeight('lora_embeddings_b', [rank, this.outputDim], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
+    this.embeddingsWeight!.trainable = false;
+    this.lora = new LoraState(a, b, rank, options.loraAlpha ?? rank);
+  }
+
+  /** ids [...] (int32; other dtypes are cast) → [..., outputDim] in the compute dtype. */
+  call(inputs: Tensor, _options: CallOptions = {}): Output {
+    return this.lookup(inputs) as Output;
+  }
+
+  protected lookup(inputs: Tensor): Tensor {
+    this.requireBuilt('call');
+    if (!(inputs instanceof tz.Tensor)) argumentError(`${this.constructor.name} '${this.name}'`, 'inputs', 'a tensor of integer ids', inputs);
+    const ids = inputs.dtype === 'int32' ? inputs : tz.cast(inputs, 'int32');
+    const values = ids.dataSync();
+    for (let index = 0; index < values.length; index++) {
+      const id = values[index]!;
+      if (id < 0 || id >= this.inputDim)
+        argumentError(`${this.constructor.name} '${this.name}'`, 'inputs', `ids in [0, ${this.inputDim})`, `id ${id} at flat index ${index}`);
+    }
+    return castTo(tz.gather(this.embeddings, ids, 0), this.computeDtype);
+  }
+
+  /** ids != 0 when maskZero, else null. The caller owns the mask. */
+  override computeMask(inputs: Tensor): Tensor | null {
+    if (!this.maskZero) return null;
+    return tz.notEqual(inputs, 0);
+  }
+
+  override getConfig(): Record<string, unknown> {
+    const config: Record<string, unknown> = {
+      ...super.getConfig(),
+      inputDim: this.inputDim,
+      outputDim: this.outputDim,
+      embeddingsInitializer: serialize(this.embeddingsInitializer),
+      maskZero: this.maskZero,
+    };
+    if (this.loraRank) Object.assign(config, { loraRank: this.loraRank, loraAlpha: this.loraAlpha });
+    return config;
+  }
+
+  override dispose(): void {
+    this.embeddingsCache.dispose();
+    super.dispose();
+  }
+
+  protected requireBuilt(what: string): Variable {
+    if (!this.embeddingsWeight)
+      throw new TensorzooError(`${this.constructor.name} '${this.name}'.${what}: the layer is not built yet (call build() or apply it once first)`);
+    return this.embeddingsWeight;
+  }
+}
