@@ -80,6 +80,8 @@ export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
     assertTensor('stack', `tensors[${index}]`, value);
     if (value.rank !== first.rank || value.shape.some((dimension, at) => dimension !== first.shape[at]))
       argumentError('stack', `tensors[${index}]`, `shape ${formatShape(first.shape)}`, formatShape(value.shape));
+    // Checked here (not left to concat) so that the error names stack and no expanded view leaks.
+    if (value.dtype !== first.dtype) argumentError('stack', `tensors[${index}]`, `dtype ${first.dtype}`, value.dtype);
   });
   const position = normalizeAxis('stack', axis, first.rank + 1);
   const expanded = tensors.map((value) => expandDims(value, position));
@@ -118,6 +120,7 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor('slice', 'x', x);
   if (begin.length > x.rank) argumentError('slice', 'begin', `at most ${x.rank} entries`, begin);
+  if (size && size.length > x.rank) argumentError('slice', 'size', `at most ${x.rank} entries`, size);
   const start = x.shape.map((dimension, axis) => {
     const value = begin[axis] ?? 0;
     const resolved = value < 0 ? value + dimension : value;
