@@ -1,0 +1,128 @@
+// Unigram segmentation: the best-scoring path through the lattice of all vocabulary pieces that
+// occur in the normalized text (Viterbi), computed like the library's `unigram::Model::
+// EncodeOptimized`, which keeps only the best path ending at each byte position.
+//
+// - For each start position (advancing one character by its UTF-8 lead byte) every piece that is
+//   a prefix of the remaining text is a candidate edge; UNUSED pieces are skipped.
+// - A USER_DEFINED piece scores `length_in_bytes * max_score - 0.1` (max_score: the highest
+//   NORMAL score, or FLT_MIN when every score is negative), so it always wins.
+// - If no piece covers exactly the first character, an `<unk>` edge of that character is added
+//   with score `min_score - 10`.
+// - A later candidate replaces the stored best only when strictly better, so ties keep the
+//   earliest start.
+//
+// Arithmetic follows the C++ types exactly: path scores are stored as float32; a piece score is
+// added to the stored path score in double precision (the C++ expression is a double because of
+// the user-defined branch), while the `<unk>` edge is computed entirely in float32.
+
+import { PieceType } from './model-proto.js';
+import { NO_NODE, ROOT_NODE } from './piece-trie.js';
+import { leadByteLength } from './utf8.js';
+import type { SegmentationModel, Segments, Vocabulary } from './vocabulary.js';
+
+/** `kUnkPenalty` of the library. */
+const UNKNOWN_PENALTY = 10;
+/** FLT_MIN / FLT_MAX, the library's initial values for max_score / min_score. */
+const FLOAT32_MIN_POSITIVE = 1.1754943508222875e-38;
+const FLOAT32_MAX = 3.4028234663852886e38;
+
+export class UnigramModel implements SegmentationModel {
+  private readonly minimumScore: number;
+  private readonly maximumScore: number;
+  private readonly unknownScore: number;
+  private bestScores = new Float32Array(0);
+  private bestStarts = new Int32Array(0);
+  private bestIds = new Int32Array(0);
+
+  constructor(private readonly vocabulary: Vocabulary) {
+    let minimum = FLOAT32_MAX;
+    let maximum = FLOAT32_MIN_POSITIVE;
+    for (let id = 0; id < vocabulary.size; id++) {
+      if (vocabulary.types[id] !== PieceType.normal) continue;
+      minimum = Math.min(minimum, vocabulary.scores[id]!);
+      maximum = Math.max(maximum, vocabulary.scores[id]!);
+    }
+    this.minimumScore = minimum;
+    this.maximumScore = maximum;
+    this.unknownScore = Math.fround(minimum - UNKNOWN_PENALTY);
+  }
+
+  encode(text: Uint8Array, length: number, output: Segments): void {
+    output.clear();
+    if (length === 0) return;
+    if (this.bestScores.length < length + 1) {
+      const capacity = Math.max(length + 1, this.bestScores.length * 2);
+      this.bestScores = new Float32Array(capacity);
+      this.bestStarts = new Int32Array(capacity);
+      this.bestIds = new Int32Array(capacity);
+    }
+    const bestScores = this.bestScores;
+    const bestStarts = this.bestStarts;
+    const bestIds = this.bestIds;
+    bestScores.fill(0, 0, length + 1);
+    bestStarts.fill(-1, 0, length + 1);
+    bestIds.fill(-1, 0, length + 1);
+
+    const trie = this.vocabulary.pieceTrie;
+    const values = trie.values;
+    const types = this.vocabulary.types;
+    const scores = this.vocabulary.scores;
+    const maximumScore = this.maximumScore;
+    const unknownScore = this.unknownScore;
+    const unknownId = this.vocabulary.unknownId;
+
+    let start = 0;
+    while (start < length) {
+      const scoreUntilHere = bestScores[start]!;
+      const characterLength = Math.min(leadByteLength(text[start]!), length - start);
+      let hasSingleCharacterPiece = false;
+      let node = ROOT_NODE;
+      for (let end = start + 1; end <= length; end++) {
+        node = trie.child(node, text[end - 1]!);
+        if (node === NO_NODE) break;
+        const id = values[node]!;
+        if (id < 0) continue;
+        const type = types[id]!;
+        if (type === PieceType.unused) continue;
+        const pieceLength = end - start;
+        const score =
+          type === PieceType.userDefined ? Math.fround(pieceLength * maximumScore) - 0.1 : scores[id]!;
+        const candidate = score + scoreUntilHere;
+        if (bestStarts[end] === -1 || candidate > bestScores[end]!) {
+          bestScores[end] = candidate; // rounds to float32 like the C++ assignment
+          bestStarts[end] = start;
+          bestIds[end] = id;
+        }
+        if (pieceLength === characterLength) hasSingleCharacterPiece = true;
+      }
+      if (!hasSingleCharacterPiece) {
+        const end = start + characterLength;
+        const candidate = Math.fround(unknownScore + scoreUntilHere);
+        if (bestStarts[end] === -1 || candidate > bestScores[end]!) {
+          bestScores[end] = candidate;
+          bestStarts[end] = start;
+          bestIds[end] = unknownId;
+        }
+      }
+      start += characterLength;
+    }
+
+    // Backtrack from the end, then reverse into `output`.
+    let count = 0;
+    for (let end = length; end > 0; end = bestStarts[end]!) count++;
+    output.length = 0;
+    for (let index = 0; index < count; index++) output.push(0, 0, 0);
+    let slot = count - 1;
+    for (let end = length; end > 0; end = bestStarts[end]!) {
+      output.starts[slot] = bestStarts[end]!;
+      output.ends[slot] = end;
+      output.ids[slot] = bestIds[end]!;
+      slot--;
+    }
+  }
+
+  /** The lowest NORMAL score (exposed for tests and diagnostics). */
+  get lowestScore(): number {
+    return this.minimumScore;
+  }
+}
