@@ -10,9 +10,14 @@ import { reshape } from './shape-ops.js';
  * A bool [rows, columns] mask: true where −numLower ≤ column − row ≤ numUpper. A negative count
  * means unbounded on that side (tf.linalg.band_part's convention).
  */
-export function bandMask(rows: number, columns: number, numLower: number, numUpper: number): Tensor {
+function checkMaskArguments(op: string, rows: number, columns: number, offsets: [string, number][]): void {
   for (const [name, value] of [['rows', rows], ['columns', columns]] as const)
-    if (!Number.isInteger(value) || value < 0) argumentError('bandMask', name, 'a non-negative integer', String(value));
+    if (!Number.isInteger(value) || value < 0) argumentError(op, name, 'a non-negative integer', String(value));
+  for (const [name, value] of offsets) if (!Number.isInteger(value)) argumentError(op, name, 'an integer', String(value));
+}
+
+export function bandMask(rows: number, columns: number, numLower: number, numUpper: number): Tensor {
+  checkMaskArguments('bandMask', rows, columns, [['numLower', numLower], ['numUpper', numUpper]]);
   return scoped(() => {
     const offset = sub(reshape(arange(columns), [1, columns]), reshape(arange(rows), [rows, 1]));
     const lowerOk = numLower < 0 ? null : greaterEqual(offset, -numLower);
@@ -31,6 +36,7 @@ export function bandPart(x: Tensor, numLower: number, numUpper: number): Tensor 
 
 /** Lower-triangular bool mask (including the diagonal shifted by `k`). */
 export function lowerTriangularMask(rows: number, columns = rows, k = 0): Tensor {
+  checkMaskArguments('lowerTriangularMask', rows, columns, [['k', k]]);
   return scoped(() => {
     const offset = sub(reshape(arange(columns), [1, columns]), reshape(arange(rows), [rows, 1]));
     return lessEqual(offset, k);
@@ -38,6 +44,7 @@ export function lowerTriangularMask(rows: number, columns = rows, k = 0): Tensor
 }
 
 export function upperTriangularMask(rows: number, columns = rows, k = 0): Tensor {
+  checkMaskArguments('upperTriangularMask', rows, columns, [['k', k]]);
   return scoped(() => {
     const offset = sub(reshape(arange(columns), [1, columns]), reshape(arange(rows), [rows, 1]));
     return greaterEqual(offset, k);
