@@ -50,6 +50,10 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
   if (mask !== undefined) {
     assertTensor('softmax', 'mask', mask);
     if (mask.dtype !== 'bool') argumentError('softmax', 'mask', 'a bool tensor', mask);
+    // The mask broadcasts to x's shape (never widens it): right-aligned, each dim 1 or equal.
+    const offset = x.rank - mask.rank;
+    if (offset < 0 || mask.shape.some((dimension, axis) => dimension !== 1 && dimension !== x.shape[axis + offset]))
+      argumentError('softmax', 'mask', `a shape broadcastable to ${formatShape(x.shape)}`, formatShape(mask.shape));
   }
   return scoped(() => {
     const input = x.dtype === 'float32' ? x : cast(x, 'float32');
@@ -58,14 +62,6 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
       const [movedMask] = mask ? moveAxisLast(mask, position) : [undefined];
       const out = run('Softmax', movedMask ? { x: moved, mask: movedMask } : { x: moved }, {}, moved.shape);
       return inverse ? transpose(out, inverse) : out;
-    }
-    if (mask) {
-      try {
-        // Validates broadcastability with a clear message before any arithmetic.
-        where(mask, input, 0).dispose();
-      } catch {
-        argumentError('softmax', 'mask', `a shape broadcastable to ${formatShape(x.shape)}`, formatShape(mask.shape));
-      }
     }
     const filled = mask ? where(mask, input, -1e9) : input;
     const shifted = sub(filled, max(filled, position, true));
