@@ -153,7 +153,7 @@ export const gemmaPresets: Readonly<Record<string, GemmaPreset>> = Object.freeze
 /** The built-in preset names, in KerasHub's order. */
 export const gemmaPresetNames: readonly string[] = Object.freeze(rows.map(([name]) => name));
 
-export function isGemmaPresetName(name: unknown): name is string {
+export function isGemmaPresetName(name: unknown): boolean {
   return typeof name === 'string' && Object.prototype.hasOwnProperty.call(gemmaPresets, name);
 }
 

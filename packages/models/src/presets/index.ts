@@ -8,3 +8,21 @@ export {
   type GemmaPreset,
   type GemmaPresetConfig,
 } from './gemma-presets.js';
+export {
+  parsePresetHandle,
+  type HuggingFaceHandle,
+  type KaggleHandle,
+  type LocalHandle,
+  type PresetHandle,
+} from './handles.js';
+export {
+  resolvePreset,
+  resolvePresetDirectory,
+  type ResolvePresetOptions,
+  type ResolvedPreset,
+} from './resolve-preset.js';
+export type { DownloadProgressEvent } from './download.js';
+export { PresetAccessError, PresetDownloadError, PresetError, PresetFileNotFoundError } from './errors.js';
+export { presetCacheRoot, completeMarkerName } from './cache.js';
+export { presetFormatOf, validateShardName, type PresetFormat } from './preset-files.js';
+export { defaultHuggingFaceBaseUrl, defaultKaggleBaseUrl } from './hubs.js';
