@@ -63,10 +63,15 @@ export function rotaryEmbedding(x: Tensor, options: RotaryOptions = {}): Tensor 
   if (x.rank < 2) argumentError('rotaryEmbedding', 'x', 'a tensor of rank ≥ 2', x);
   const sequenceAxis = normalizeAxis('rotaryEmbedding', options.sequenceAxis ?? 1, x.rank, 'sequenceAxis');
   const featureAxis = normalizeAxis('rotaryEmbedding', options.featureAxis ?? -1, x.rank, 'featureAxis');
+  if (sequenceAxis === featureAxis) argumentError('rotaryEmbedding', 'sequenceAxis', `an axis that differs from featureAxis (${featureAxis})`, String(options.sequenceAxis ?? 1));
+  // The [T, H] tables are viewed with T before H, so the sequence axis must come first.
+  if (sequenceAxis > featureAxis) argumentError('rotaryEmbedding', 'sequenceAxis', `an axis before featureAxis (${featureAxis})`, String(sequenceAxis));
+  const startIndex = options.startIndex ?? 0;
+  if (!Number.isInteger(startIndex) || startIndex < 0) argumentError('rotaryEmbedding', 'startIndex', 'a non-negative integer', String(startIndex));
   const headDim = x.shape[featureAxis]!;
   if (headDim % 2 !== 0) argumentError('rotaryEmbedding', 'x', `an even feature dimension (axis ${featureAxis})`, formatShape(x.shape));
   const length = x.shape[sequenceAxis]!;
-  const { cos, sin } = rotaryTables(length, headDim, options.startIndex ?? 0, options.maxWavelength ?? 10000, options.scalingFactor ?? 1);
+  const { cos, sin } = rotaryTables(length, headDim, startIndex, options.maxWavelength ?? 10000, options.scalingFactor ?? 1);
   return scoped(() => {
     const input = x.dtype === 'float32' ? x : cast(x, 'float32');
     const cosTable = engine.makeTensor(cos, [length, headDim], 'float32');
@@ -74,7 +79,6 @@ export function rotaryEmbedding(x: Tensor, options: RotaryOptions = {}): Tensor 
     if (activeBackendHas('Rope') && x.rank === 4 && sequenceAxis === 1 && featureAxis === 3)
       return run('Rope', { x: input, cos: cosTable, sin: sinTable }, {}, x.shape);
     const tableShape = x.shape.map((_, axis) => (axis === sequenceAxis ? length : axis === featureAxis ? headDim : 1));
-    if (sequenceAxis > featureAxis) argumentError('rotaryEmbedding', 'sequenceAxis', `an axis before featureAxis (${featureAxis})`, String(sequenceAxis));
     const cosView = reshape(cosTable, tableShape);
     const sinView = reshape(sinTable, tableShape);
     const [first, second] = split(input, 2, featureAxis) as [Tensor, Tensor];
@@ -86,7 +90,9 @@ export function rotaryEmbedding(x: Tensor, options: RotaryOptions = {}): Tensor 
 /** KerasHub Gemma's post-rotation permutation: output 2j ← y[j], 2j+1 ← y[H/2 + j] (last axis). */
 export function interleaveHalves(x: Tensor): Tensor {
   assertTensor('interleaveHalves', 'x', x);
+  if (x.rank === 0) argumentError('interleaveHalves', 'x', 'a tensor of rank ≥ 1', x);
   const headDim = x.shape[x.rank - 1]!;
+  if (headDim % 2 !== 0) argumentError('interleaveHalves', 'x', 'an even last dimension', formatShape(x.shape));
   return scoped(() => {
     const [first, second] = split(x, 2, -1) as [Tensor, Tensor];
     return reshape(stack([first, second], -1), [...x.shape.slice(0, -1), headDim]);
