@@ -1,10 +1,15 @@
 // GemmaBackbone (KerasHub keras_hub/src/models/gemma/gemma_backbone.py, spec §1): token ids →
 // final-normalized hidden states [B, T, D]. Gemma 1 and 2 (post norms, soft caps, sliding window).
 import { argumentError, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
-import { Layer, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
+import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
 import { queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
 import { GemmaDecoderBlock } from './gemma-decoder-block.js';
+import { gemmaBackboneFromPreset, type FromPresetOptions } from './gemma-from-preset.js';
+import { enableBackboneLora, loadBackboneLora, saveBackboneLora, type LoraState } from './gemma-lora.js';
+import { saveGemmaBackboneToPreset, type SaveToPresetOptions } from './gemma-save.js';
+import { gemmaLayoutMap, type DeviceMesh, type LayoutMap } from '../distribution/index.js';
+import { gemmaPresets, type GemmaPreset } from '../presets/index.js';
 
 export type IdsInput = Tensor | number[][] | Int32Array;
 
@@ -22,7 +27,7 @@ export interface CachedForward {
   cache: Tensor[];
 }
 
-export class GemmaBackbone extends Layer {
+export class GemmaBackbone extends Model {
   readonly config: ResolvedGemmaConfig;
   readonly transformerLayers: GemmaDecoderBlock[] = [];
   private readonly embedding: ReversibleEmbedding;
@@ -32,7 +37,6 @@ export class GemmaBackbone extends Layer {
     const resolved = resolveGemmaConfig(config);
     super({ name: resolved.name, trainable: resolved.trainable, dtype: resolved.dtype });
     this.config = resolved;
-    this.isPathRoot = true;
     // === Layers ===
     const { vocabularySize, hiddenDim, numLayers } = resolved;
     this.embedding = this.trackLayer(
@@ -71,7 +75,7 @@ export class GemmaBackbone extends Layer {
     }
     this.layerNorm = this.trackLayer(new RMSNormalization({ epsilon: resolved.layerNormEpsilon, name: 'final_normalization', dtype: resolved.dtype }));
     this.layerNorm.build([null, null, hiddenDim]);
-    this.markBuilt();
+    this.setBuilt();
   }
 
   get tokenEmbedding(): ReversibleEmbedding {
@@ -182,6 +186,53 @@ export class GemmaBackbone extends Layer {
     if (shape.length !== 2 || shape[0] !== batch || shape[1] !== length)
       argumentError('GemmaBackbone', 'paddingMask', `shape [${batch}, ${length}] (the shape of tokenIds)`, `[${shape.join(', ')}]`);
     return values;
+  }
+
+  // === Presets, LoRA, layouts ===
+
+  /** The built-in presets (KerasHub's Gemma table), by name. */
+  static get presets(): Readonly<Record<string, GemmaPreset & { metadata: { description: string; params: number; path: string } }>> {
+    return Object.fromEntries(
+      Object.entries(gemmaPresets).map(([name, preset]) => [name, { ...preset, metadata: { description: preset.description, params: preset.params, path: preset.path } }]),
+    );
+  }
+
+  /**
+   * A built-in name, `kaggle://owner/model/keras/variant[/version]`, `hf://owner/repo` (KerasHub
+   * or Hugging Face layout) or a local folder; the embedded tinycode-gemma2-6m when omitted.
+   */
+  static async fromPreset(preset?: string, options: FromPresetOptions = {}): Promise<GemmaBackbone> {
+    return gemmaBackboneFromPreset(preset, options);
+  }
+
+  /** Writes a KerasHub-layout preset (config.json, metadata.json, model.weights.h5 or shards). */
+  async saveToPreset(presetDir: string, options: SaveToPresetOptions = {}): Promise<void> {
+    await saveGemmaBackboneToPreset(this, presetDir, options);
+  }
+
+  private loraState: LoraState | null = null;
+
+  /** KerasHub's Backbone.enable_lora: LoRA on layers named `query` and `value` by default; all else frozen. */
+  enableLora(rank: number, targetLayerNames?: readonly string[]): void {
+    if (this.loraState) throw new Error(`enableLora: LoRA is already enabled (rank ${this.loraState.rank})`);
+    this.loraState = enableBackboneLora(this, rank, targetLayerNames);
+  }
+
+  get loraRank(): number | null {
+    return this.loraState?.rank ?? null;
+  }
+
+  async saveLoraWeights(path: string): Promise<void> {
+    await saveBackboneLora(this, this.loraState, path);
+  }
+
+  async loadLoraWeights(path: string): Promise<void> {
+    this.loraState = await loadBackboneLora(this, this.loraState, path);
+  }
+
+  /** KerasHub's GemmaBackbone.get_layout_map for a device mesh (spec §5.4). */
+  static getLayoutMap(deviceMesh: DeviceMesh, modelParallelDimName = 'model', dataParallelDimName = 'batch'): LayoutMap {
+    return gemmaLayoutMap(deviceMesh, modelParallelDimName, dataParallelDimName);
   }
 
   // === Config ===

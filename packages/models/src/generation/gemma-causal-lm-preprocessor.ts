@@ -3,8 +3,9 @@ import { argumentError } from '@tensorzoo/core';
 
 /** What the preprocessor needs of a tokenizer (GemmaTokenizer satisfies it). */
 export interface CausalLMTokenizer {
-  tokenize(text: string): number[];
-  detokenize(ids: readonly number[]): string;
+  /** One string gives one id list (GemmaTokenizer also takes batches). */
+  tokenize(text: string): number[] | number[][];
+  detokenize(ids: readonly number[]): string | string[];
   readonly startTokenId: number;
   readonly endTokenId: number;
   readonly padTokenId: number;
@@ -73,7 +74,7 @@ export class GemmaCausalLMPreprocessor {
     const list = typeof texts === 'string' ? [texts] : texts;
     if (!Array.isArray(list) || list.some((text) => typeof text !== 'string'))
       argumentError('GemmaCausalLMPreprocessor', 'x', 'a string or an array of strings', typeof texts);
-    return list.map((text) => this.tokenizer.tokenize(text));
+    return list.map((text) => this.tokenizer.tokenize(text) as number[]);
   }
 
   /** Training features: pack to sequenceLength + 1 with BOS and EOS, then shift by one. */
@@ -95,7 +96,7 @@ export class GemmaCausalLMPreprocessor {
   generatePostprocess(batch: PackedBatch): string[] {
     const special = new Set([this.tokenizer.startTokenId, this.tokenizer.endTokenId, this.tokenizer.padTokenId]);
     return batch.tokenIds.map((row, rowIndex) =>
-      this.tokenizer.detokenize(row.filter((id, column) => batch.paddingMask[rowIndex]![column] && !special.has(id))),
+      this.tokenizer.detokenize(row.filter((id, column) => batch.paddingMask[rowIndex]![column] && !special.has(id))) as string,
     );
   }
 

@@ -1,7 +1,13 @@
 // GemmaCausalLM (KerasHub gemma_causal_lm.py + causal_lm.py, spec §6.3–6.4): logits, score, and
 // cached generation where every new token costs one decoder step.
 import { argumentError, gather, logSoftmax, reshape, slice, tensor, tidy, type Tensor } from '@tensorzoo/core';
-import type { GemmaBackbone, IdsInput } from '../gemma/gemma-backbone.js';
+import { join } from 'node:path';
+import { GemmaBackbone, type IdsInput } from '../gemma/gemma-backbone.js';
+import { presetFolder, type FromPresetOptions } from '../gemma/gemma-from-preset.js';
+import { loadGemmaBackboneFromFolder } from '../gemma/gemma-loader.js';
+import { readJson } from '../io/index.js';
+import { GemmaTokenizer } from '../tokenizer/index.js';
+import { existsSync } from 'node:fs';
 import { GemmaCausalLMPreprocessor, type PackedBatch } from './gemma-causal-lm-preprocessor.js';
 import { getSampler, type SamplerSpec } from './samplers.js';
 
@@ -41,6 +47,33 @@ export class GemmaCausalLM {
   constructor(backbone: GemmaBackbone, preprocessor: GemmaCausalLMPreprocessor | null = null) {
     this.backbone = backbone;
     this.preprocessor = preprocessor;
+  }
+
+  /**
+   * The task from a preset (built-in name, kaggle://, hf://, folder; the embedded
+   * tinycode-gemma2-6m when omitted): backbone, tokenizer and preprocessor (sequence length from
+   * preprocessor.json when the preset has one, else 1024 as KerasHub).
+   */
+  static async fromPreset(preset?: string, options: FromPresetOptions & { sequenceLength?: number } = {}): Promise<GemmaCausalLM> {
+    const folder = await presetFolder(preset, options);
+    const backbone = await loadGemmaBackboneFromFolder(folder, options);
+    try {
+      const tokenizer = await GemmaTokenizer.fromPreset(folder);
+      let sequenceLength = options.sequenceLength;
+      const preprocessorFile = join(folder, 'preprocessor.json');
+      let addStartToken: boolean | undefined;
+      let addEndToken: boolean | undefined;
+      if (existsSync(preprocessorFile)) {
+        const saved = (await readJson(preprocessorFile, { what: 'the preprocessor configuration' })) as { config?: Record<string, unknown> };
+        sequenceLength ??= typeof saved.config?.sequence_length === 'number' ? saved.config.sequence_length : undefined;
+        addStartToken = typeof saved.config?.add_start_token === 'boolean' ? saved.config.add_start_token : undefined;
+        addEndToken = typeof saved.config?.add_end_token === 'boolean' ? saved.config.add_end_token : undefined;
+      }
+      return new GemmaCausalLM(backbone, new GemmaCausalLMPreprocessor(tokenizer, { sequenceLength, addStartToken, addEndToken }));
+    } catch (error) {
+      backbone.dispose();
+      throw error;
+    }
   }
 
   /** {tokenIds, paddingMask} [B, T] → logits [B, T, V]. */

@@ -1,0 +1,49 @@
+// GemmaBackbone.fromPreset: a built-in name, kaggle://…, hf://… or a local folder (spec §3.3), or
+// the embedded tinycode-gemma2-6m model when no preset is named.
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { argumentError } from '@tensorzoo/core';
+import { setRandomSeed } from '@tensorzoo/layers';
+import { getGemmaPreset, isGemmaPresetName, resolvePreset, type ResolvePresetOptions } from '../presets/index.js';
+import { GemmaBackbone } from './gemma-backbone.js';
+import { loadGemmaBackboneFromFolder, type LoadOptions, type LoadProgress } from './gemma-loader.js';
+
+export interface FromPresetOptions extends LoadOptions, Omit<ResolvePresetOptions, 'onProgress'> {
+  /** Seed for the random weights of `loadWeights: false` (reproducible architectures). */
+  seed?: number;
+}
+
+const embeddedRelative = '../../../../models/tinycode-gemma2-6m';
+
+/** The embedded default preset (models/tinycode-gemma2-6m at the repository root), or TENSORZOO_DEFAULT_PRESET. */
+export function defaultPresetPath(): string {
+  const fromEnvironment = process.env.TENSORZOO_DEFAULT_PRESET;
+  if (fromEnvironment) return fromEnvironment;
+  const path = fileURLToPath(new URL(embeddedRelative, import.meta.url));
+  if (!existsSync(path)) throw new Error(`the embedded default preset is missing: expected ${path} (set TENSORZOO_DEFAULT_PRESET or pass a preset)`);
+  return path;
+}
+
+/** Resolves any handle to a local folder, downloading into the cache when needed. */
+export async function presetFolder(preset: string | undefined, options: FromPresetOptions = {}): Promise<string> {
+  if (preset === undefined) return defaultPresetPath();
+  if (typeof preset !== 'string' || preset === '') argumentError('fromPreset', 'preset', 'a preset name, kaggle://…, hf://… or a folder', String(preset));
+  const resolved = await resolvePreset(preset, {
+    ...options,
+    includeWeights: options.loadWeights !== false,
+    onProgress: options.onProgress
+      ? (event) => options.onProgress!({ label: event.file, loaded: event.loadedBytes, total: event.totalBytes ?? 0, unit: 'bytes' } satisfies LoadProgress)
+      : undefined,
+  });
+  return resolved.directory;
+}
+
+export async function gemmaBackboneFromPreset(preset: string | undefined, options: FromPresetOptions = {}): Promise<GemmaBackbone> {
+  if (preset !== undefined && isGemmaPresetName(preset) && options.loadWeights === false) {
+    // The architecture alone: nothing is downloaded; weights are seeded random values.
+    const { config } = getGemmaPreset(preset);
+    if (options.seed !== undefined) setRandomSeed(options.seed);
+    return new GemmaBackbone({ ...config, ...options.config, dtype: options.dtype ?? 'float32' } as never);
+  }
+  return loadGemmaBackboneFromFolder(await presetFolder(preset, options), options);
+}

@@ -1,0 +1,8 @@
+// @tensorzoo/models: GemmaBackbone (Gemma 1 and 2), presets and checkpoint loading, the
+// SentencePiece tokenizer, GemmaCausalLM with cached generation, and the distribution API.
+export * from './gemma/index.js';
+export * from './generation/index.js';
+export * from './distribution/index.js';
+export * from './presets/index.js';
+export * from './tokenizer/index.js';
+export * as io from './io/index.js';
