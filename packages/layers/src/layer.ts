@@ -246,7 +246,11 @@ export abstract class Layer<Input = any, Output = any> {
   }
 }
 
-/** A layer whose nested layers' paths leave its own name out, as a Keras model's do. */
+/**
+ * A layer whose nested layers' paths leave its own name out, as a Keras model's do
+ * ('token_embedding/embeddings', not 'gemma_backbone/token_embedding/embeddings'). A model that
+ * builds its layers in its constructor (as a Keras functional model is built) calls setBuilt().
+ */
 export abstract class Model<Input = any, Output = any> extends Layer<Input, Output> {
   protected override get isPathRoot(): boolean {
     return true;
