@@ -1,0 +1,201 @@
+// Loading h5wasm and opening HDF5 files with it, from disk (Node) or from bytes (anywhere).
+//
+// h5wasm ships two builds of the same WebAssembly HDF5 library:
+// - `h5wasm/node` is compiled with Emscripten's NODERAWFS, so `new File(path)` reads the host
+//   file system directly, a block at a time. Multi-gigabyte checkpoints are never copied into
+//   memory as a whole, which is why paths on disk go through this build.
+// - `h5wasm` (the ESM build) keeps files in Emscripten's in-memory file system (MEMFS): bytes are
+//   written into it with `FS.writeFile` and read back with `FS.readFile`. It works in browsers,
+//   workers and Node alike, so the byte-level readers and writers use it.
+// Each build is one WebAssembly instance, loaded on first use and shared afterwards.
+
+import type * as H5 from 'h5wasm';
+
+import { CheckpointError, describeError } from './errors.js';
+
+export type H5Api = typeof import('h5wasm');
+export type H5File = H5.File;
+export type H5Group = H5.Group;
+export type H5Dataset = H5.Dataset;
+
+/** The pieces of h5wasm's Emscripten module used here beyond the high-level API. */
+interface H5ModuleInternals {
+  _malloc(size: number): number;
+  _free(pointer: number): void;
+  HEAPU8: Uint8Array;
+  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; unlink(path: string): void; mkdir(path: string): void };
+  get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, pointer: bigint): number;
+  activate_throwing_error_handler(): number;
+}
+
+export interface H5Runtime {
+  api: H5Api;
+  module: H5ModuleInternals;
+}
+
+let nodeRuntime: Promise<H5Runtime> | undefined;
+let memoryRuntime: Promise<H5Runtime> | undefined;
+
+async function initialise(api: H5Api): Promise<H5Runtime> {
+  const module = (await api.ready) as unknown as H5ModuleInternals;
+  // HDF5's default error handler prints its error stack to stderr and lets the call return a
+  // failure code; the throwing handler turns the stack into a JavaScript exception instead, which
+  // the readers below rewrap with the file and tensor names.
+  module.activate_throwing_error_handler();
+  return { api, module };
+}
+
+/** The NODERAWFS build, for files on the host file system (Node only). */
+export function nodeH5Runtime(): Promise<H5Runtime> {
+  nodeRuntime ??= import('h5wasm/node').then((api) => initialise(api as unknown as H5Api));
+  return nodeRuntime;
+}
+
+/** The MEMFS build, for files held as bytes (browsers, workers, Node). */
+export function memoryH5Runtime(): Promise<H5Runtime> {
+  memoryRuntime ??= import('h5wasm').then((api) => initialise(api));
+  return memoryRuntime;
+}
+
+/** HDF5's format signature, the first 8 bytes of every file h5py and Keras write. */
+const HDF5_SIGNATURE = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+export function hasHdf5Signature(header: Uint8Array): boolean {
+  return HDF5_SIGNATURE.every((byte, index) => header[index] === byte);
+}
+
+/**
+ * The innermost line of an HDF5 error stack ("truncated file: eof = ...", "unable to open file")
+ * is the actual cause; the outer frames only repeat "unable to open".
+ */
+export function summariseHdf5Error(error: unknown): string {
+  const text = describeError(error);
+  const frames = [...text.matchAll(/#\d+: [^\n]* in ([A-Za-z0-9_]+\(\)): ([^\n]*)/g)];
+  const innermost = frames.at(-1);
+  return innermost ? `${innermost[2]!.trim()} (${innermost[1]})` : text.split('\n')[0]!.trim();
+}
+
+/** An open HDF5 file plus what is needed to release it. */
+export interface OpenH5 {
+  file: H5File;
+  runtime: H5Runtime;
+  /** The name used in error messages: the path on disk or the name the bytes were given. */
+  label: string;
+  close(): void;
+}
+
+function openOrExplain(runtime: H5Runtime, fsPath: string, label: string, byteLength: number): H5File {
+  try {
+    return new runtime.api.File(fsPath, 'r');
+  } catch (error) {
+    throw new CheckpointError(
+      `cannot open as HDF5 (${byteLength} bytes; the file is truncated or corrupt): ${summariseHdf5Error(error)}`,
+      { file: label },
+      { cause: error },
+    );
+  }
+}
+
+/** Opens an HDF5 file on disk read-only, with a clear error when it is missing or not HDF5. */
+export async function openH5Path(path: string, what: string): Promise<OpenH5> {
+  const { open } = await import('node:fs/promises');
+  let header: Uint8Array;
+  let byteLength: number;
+  try {
+    const handle = await open(path, 'r');
+    try {
+      byteLength = (await handle.stat()).size;
+      header = new Uint8Array(8);
+      await handle.read(header, 0, 8, 0);
+    } finally {
+      await handle.close();
+    }
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new CheckpointError(`${what} not found`, { file: path }, { cause: error });
+    }
+    throw new CheckpointError(`cannot read ${what}: ${describeError(error)}`, { file: path }, { cause: error });
+  }
+  if (!hasHdf5Signature(header)) {
+    throw new CheckpointError(`${what} is not an HDF5 file (no HDF5 signature in its first bytes)`, { file: path });
+  }
+  const runtime = await nodeH5Runtime();
+  const file = openOrExplain(runtime, path, path, byteLength);
+  return { file, runtime, label: path, close: () => file.close() };
+}
+
+let memoryFileCounter = 0;
+
+/** Opens HDF5 bytes read-only by placing them in the in-memory file system; close() frees them. */
+export async function openH5Bytes(label: string, bytes: Uint8Array, what: string): Promise<OpenH5> {
+  if (!hasHdf5Signature(bytes)) {
+    throw new CheckpointError(`${what} is not an HDF5 file (no HDF5 signature in its first bytes)`, { file: label });
+  }
+  const runtime = await memoryH5Runtime();
+  const fsPath = `/tensorzoo-read-${++memoryFileCounter}.h5`;
+  runtime.module.FS.writeFile(fsPath, bytes);
+  let file: H5File;
+  try {
+    file = openOrExplain(runtime, fsPath, label, bytes.byteLength);
+  } catch (error) {
+    runtime.module.FS.unlink(fsPath);
+    throw error;
+  }
+  return {
+    file,
+    runtime,
+    label,
+    close: () => {
+      file.close();
+      runtime.module.FS.unlink(fsPath);
+    },
+  };
+}
+
+/**
+ * Reads a dataset's stored bytes exactly (little-endian), whatever its type: h5wasm's `.value`
+ * converts to typed arrays but refuses IEEE half floats, and its raw read is what bfloat16
+ * (opaque) and float16 both need. Datasets larger than `slabBytes` are read in slabs along the
+ * first axis so the WebAssembly heap (2 GiB at most) never holds more than one slab.
+ */
+export function readDatasetBytes(
+  open: OpenH5,
+  datasetPath: string,
+  shape: readonly number[],
+  elementByteSize: number,
+  slabBytes = 256 * 1024 * 1024,
+): Uint8Array {
+  const { module } = open.runtime;
+  const elements = shape.reduce((product, dimension) => product * dimension, 1);
+  const totalBytes = elements * elementByteSize;
+  const output = new Uint8Array(totalBytes);
+  if (totalBytes === 0) return output;
+  const readInto = (count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, byteLength: number, at: number) => {
+    const pointer = module._malloc(byteLength);
+    if (pointer === 0) {
+      throw new CheckpointError(`out of WebAssembly memory reading ${byteLength} bytes`, { file: open.label, tensor: datasetPath });
+    }
+    try {
+      module.get_dataset_data(open.file.file_id, datasetPath, count, offset, strides, BigInt(pointer));
+      output.set(module.HEAPU8.subarray(pointer, pointer + byteLength), at);
+    } catch (error) {
+      throw new CheckpointError(`cannot read the data: ${summariseHdf5Error(error)}`, { file: open.label, tensor: datasetPath }, { cause: error });
+    } finally {
+      module._free(pointer);
+    }
+  };
+  if (totalBytes <= slabBytes || shape.length === 0 || shape[0]! <= 1) {
+    readInto(null, null, null, totalBytes, 0);
+    return output;
+  }
+  const rowBytes = totalBytes / shape[0]!;
+  const rowsPerSlab = Math.max(1, Math.floor(slabBytes / rowBytes));
+  for (let firstRow = 0; firstRow < shape[0]!; firstRow += rowsPerSlab) {
+    const rows = Math.min(rowsPerSlab, shape[0]! - firstRow);
+    const count = [BigInt(rows), ...shape.slice(1).map(BigInt)];
+    const offset = [BigInt(firstRow), ...shape.slice(1).map(() => 0n)];
+    const strides = shape.map(() => 1n);
+    readInto(count, offset, strides, rows * rowBytes, firstRow * rowBytes);
+  }
+  return output;
+}
