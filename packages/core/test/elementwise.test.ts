@@ -49,9 +49,9 @@ const tolerance = (name: string) => (name === 'pow' ? 2e-6 : name === 'div' ? 1e
 
 describeBackends('elementwise binary', ({ test }) => {
   for (const [name, op, definition, dtype, [low, high]] of binaryCases) {
-    test(`${name} matches the naive loop over broadcast shape pairs`, async () => {
-      const random = new TestRandom(name.length * 101);
-      for (const [shapeA, shapeB] of broadcastPairs) {
+    for (const [shapeA, shapeB] of broadcastPairs)
+      test(`${name} of [${shapeA}] and [${shapeB}] matches the naive broadcasting loop`, async () => {
+        const random = new TestRandom(name.length * 101 + shapeA.length * 7 + shapeB.length);
         const a = randomFloatTensor(random, shapeA, low, high);
         // Reuse some of a's values in b so that equality cases occur.
         const bValues = random.floats(size(shapeB), low, high).map((value, index) => (index % 3 === 0 && a.values.length ? a.values[index % a.values.length]! : value));
@@ -62,8 +62,7 @@ describeBackends('elementwise binary', ({ test }) => {
         expect(read.dtype).toBe(dtype);
         expectClose(read.values, expected.values.map(dtype === 'float32' ? Math.fround : (value) => value), 0, tolerance(name));
         tz.dispose([a.tensor, b]);
-      }
-    });
+      });
 
     test(`${name} with a number on either side`, async () => {
       const x = tz.tensor([low, (low + high) / 2, high]);

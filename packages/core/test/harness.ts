@@ -27,7 +27,13 @@ export function backendNames(): string[] {
 
 async function activate(backend: string): Promise<void> {
   // The reference backend is registered by core itself; the others register on import.
-  if (backend !== 'reference') await import(/* @vite-ignore */ `@tensorzoo/core/backends/${backend}`);
+  if (backend !== 'reference') {
+    try {
+      await import(`@tensorzoo/core/backends/${backend}`);
+    } catch (error) {
+      throw new Error(`harness: TENSORZOO_BACKENDS names '${backend}', but '@tensorzoo/core/backends/${backend}' could not be imported: ${(error as Error).message}`);
+    }
+  }
   await tz.setBackend(backend);
 }
 
