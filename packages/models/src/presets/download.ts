@@ -6,10 +6,12 @@
 //   206 answer whose Content-Range starts there is appended; a 200 answer means the server
 //   ignored the range and the partial file is discarded (a clean retry).
 // - 408, 429, 5xx and network errors are retried with exponential back-off, up to maxRetries.
+// - When the server announces an MD5 (x-goog-hash), the finished file must match it.
 // - 404 and 401/403 are answered at once (PresetFileNotFoundError / PresetAccessError).
 // - Redirects are followed by hand (at most 10) so that the Authorization header is sent only to
 //   the hub's own origin and never to the storage host a hub redirects to.
-import { createWriteStream } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import { rename, rm, stat } from 'node:fs/promises';
 import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
@@ -195,8 +197,24 @@ async function attempt(
   const written = await sizeOf(partial);
   if (totalBytes !== null && written !== totalBytes)
     throw new RetryableError(`received ${written} of ${totalBytes} bytes before the connection closed`);
+  // Google Cloud Storage (where Kaggle's download route redirects) sends the object's MD5 as
+  // "x-goog-hash: md5=<base64>"; kagglehub checks it, and so do we, over the whole file.
+  const expectedMd5 = /(?:^|,)\s*md5=([A-Za-z0-9+/=]+)/.exec(String(response.headers['x-goog-hash'] ?? ''))?.[1];
+  if (expectedMd5 !== undefined) {
+    const actualMd5 = await md5Base64(partial);
+    if (actualMd5 !== expectedMd5) {
+      await rm(partial, { force: true });
+      throw new RetryableError(`the file's MD5 is ${actualMd5} but the server announced ${expectedMd5}`);
+    }
+  }
   await rename(partial, destination);
   return written;
+}
+
+async function md5Base64(path: string): Promise<string> {
+  const hash = createHash('md5');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('base64');
 }
 
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));

@@ -1,5 +1,6 @@
 // Download edge cases: a stalled server, a stale partial file the server cannot resume, a progress
 // callback that throws, and a redirect loop.
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -73,6 +74,23 @@ describe('downloads', () => {
     servers.push(server);
     await expect(resolvePreset('gemma_2b_en', options(server.baseUrl))).rejects.toThrow(/too many redirects \(more than 10\)/);
     expect(server.requests).toHaveLength(11);
+  });
+
+  it("checks the MD5 that Google Cloud Storage announces in x-goog-hash", async () => {
+    const files = kerasPresetFiles();
+    const md5 = (body: Buffer) => createHash('md5').update(body).digest('base64');
+    const good = fileHandler({ route, files, googHash: (_file, body) => `crc32c=AAAAAA==,md5=${md5(body)}` });
+    const goodServer = await startServer(good.handler);
+    servers.push(goodServer);
+    const resolved = await resolvePreset('gemma_2b_en', options(goodServer.baseUrl));
+    expect(readFileSync(join(resolved.directory, 'model.weights.h5')).equals(files.get('model.weights.h5')!)).toBe(true);
+
+    const bad = fileHandler({ route, files, googHash: (file, body) => (file === 'config.json' ? `md5=${md5(Buffer.from('other'))}` : `md5=${md5(body)}`) });
+    const badServer = await startServer(bad.handler);
+    servers.push(badServer);
+    const attempt = resolvePreset('gemma_2b_en', options(badServer.baseUrl, { cacheDirectory: join(cache, 'bad'), maxRetries: 1 }));
+    await expect(attempt).rejects.toThrow(/`config.json` .* after 2 attempts: the file's MD5 is .* but the server announced/);
+    expect(bad.served.get('config.json')).toBe(2);
   });
 
   it('validates numeric options', async () => {

@@ -56,6 +56,8 @@ export interface FileServerOptions {
   readonly misbehave?: Readonly<Record<string, Misbehaviour>>;
   /** Extra JSON routes (e.g. Kaggle's version lookup). */
   readonly json?: Readonly<Record<string, unknown>>;
+  /** An x-goog-hash header value to send with a file (as Google Cloud Storage does). */
+  readonly googHash?: (file: string, body: Buffer) => string | undefined;
   /** Redirect every file request to `<redirectBase>/blob/<file>` instead of serving it. */
   readonly redirectBase?: string;
 }
@@ -100,6 +102,8 @@ export function fileHandler(options: FileServerOptions): { handler: Handler; ser
     }
     const slice = body.subarray(start);
     const headers: Record<string, string | number> = { 'content-length': slice.length, 'accept-ranges': 'bytes' };
+    const googHash = options.googHash?.(file, body);
+    if (googHash !== undefined) headers['x-goog-hash'] = googHash;
     if (start > 0) headers['content-range'] = `bytes ${start}-${body.length - 1}/${body.length}`;
     response.writeHead(start > 0 ? 206 : 200, headers);
     if (active && misbehaviour.dropAfterBytes !== undefined) {
