@@ -1,6 +1,8 @@
 // ReversibleEmbedding: an Embedding that can also project hidden states back to vocabulary
 // logits, through the transposed (tied) table or a separate `reverse_embeddings` [outputDim,
 // inputDim], with an optional soft cap cap·tanh(logits / cap). Gemma's output head.
+// Keras attaches the `maskZero` mask to the forward output and returns None from compute_mask;
+// with no mask attachment here, computeMask gives that forward mask (ids != 0) instead.
 import * as tz from '@tensorzoo/core';
 import { argumentError, type Tensor } from '@tensorzoo/core';
 import { promoteFloat, type FloatDType } from './dtype-policy.js';
@@ -87,10 +89,6 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
       logits = castTo(tz.mul(logits, cap), dtype);
     }
     return logits;
-  }
-
-  override computeMask(): Tensor | null {
-    return null;
   }
 
   override getConfig(): Record<string, unknown> {
