@@ -192,6 +192,19 @@ function planHuggingFace(handle: HuggingFaceHandle, root: string, options: Resol
   };
 }
 
+const inFlight = new Map<string, Promise<unknown>>();
+
+async function serializedByFolder<T>(directory: string, work: () => Promise<T>): Promise<T> {
+  const previous = inFlight.get(directory) ?? Promise.resolve();
+  const current = previous.catch(() => undefined).then(work);
+  inFlight.set(directory, current);
+  try {
+    return await current;
+  } finally {
+    if (inFlight.get(directory) === current) inFlight.delete(directory);
+  }
+}
+
 /**
  * Resolves `handle` to a local folder with every file the preset needs, downloading what the
  * cache lacks. See ResolvePresetOptions for the knobs and ResolvedPreset for the answer.
@@ -224,44 +237,48 @@ export async function resolvePreset(handle: string, options: ResolvePresetOption
     fromCache,
   });
 
-  if (!options.forceDownload) {
-    const marker = await readCompleteMarker(plan.directory, includeWeights);
-    if (marker !== undefined) return result(marker.format, marker.files, true);
-  }
-  if (offline)
-    throw new TensorzooError(
-      `resolvePreset: preset \`${handle}\` is not complete in the cache (${plan.directory}) and offline use was requested`,
-    );
+  // One download per cache folder at a time in this process: a second caller waits, then finds
+  // the folder complete (two writers appending to one .partial file would corrupt it).
+  return serializedByFolder(plan.directory, async () => {
+    if (!options.forceDownload) {
+      const marker = await readCompleteMarker(plan.directory, includeWeights);
+      if (marker !== undefined) return result(marker.format, marker.files, true);
+    }
+    if (offline)
+      throw new TensorzooError(
+        `resolvePreset: preset \`${handle}\` is not complete in the cache (${plan.directory}) and offline use was requested`,
+      );
 
-  await ensureDirectory(plan.directory);
-  await removeCompleteMarker(plan.directory);
-  const source: PresetSource = {
-    preset: handle,
-    async fetch(file, optional) {
-      const destination = localPath(plan.directory, file);
-      // Files are renamed into place only when complete, so one already there is whole.
-      if (!options.forceDownload && (await isFile(destination))) return true;
-      await ensureDirectory(dirname(destination));
-      try {
-        await downloadFile({ preset: handle, file, url: plan.urlFor(file) }, destination, plan.settings, options.onProgress);
-        return true;
-      } catch (error) {
-        if (optional && error instanceof PresetFileNotFoundError) return false;
-        throw error;
-      }
-    },
-    readJson: (file) => readJsonFile(localPath(plan.directory, file), file, handle),
-  };
-  const list = await collectPresetFiles(source, includeWeights);
-  await writeCompleteMarker(plan.directory, {
-    handle,
-    format: list.format,
-    files: list.files,
-    absent: list.absent,
-    includesWeights: includeWeights,
-    completedAt: new Date().toISOString(),
+    await ensureDirectory(plan.directory);
+    await removeCompleteMarker(plan.directory);
+    const source: PresetSource = {
+      preset: handle,
+      async fetch(file, optional) {
+        const destination = localPath(plan.directory, file);
+        // Files are renamed into place only when complete, so one already there is whole.
+        if (!options.forceDownload && (await isFile(destination))) return true;
+        await ensureDirectory(dirname(destination));
+        try {
+          await downloadFile({ preset: handle, file, url: plan.urlFor(file) }, destination, plan.settings, options.onProgress);
+          return true;
+        } catch (error) {
+          if (optional && error instanceof PresetFileNotFoundError) return false;
+          throw error;
+        }
+      },
+      readJson: (file) => readJsonFile(localPath(plan.directory, file), file, handle),
+    };
+    const list = await collectPresetFiles(source, includeWeights);
+    await writeCompleteMarker(plan.directory, {
+      handle,
+      format: list.format,
+      files: list.files,
+      absent: list.absent,
+      includesWeights: includeWeights,
+      completedAt: new Date().toISOString(),
+    });
+    return result(list.format, list.files, false);
   });
-  return result(list.format, list.files, false);
 }
 
 /** resolvePreset for callers that only need the folder. */

@@ -93,6 +93,21 @@ describe('downloads', () => {
     expect(bad.served.get('config.json')).toBe(2);
   });
 
+  it('downloads a preset once when two callers ask for it at the same time', async () => {
+    const files = kerasPresetFiles();
+    const { handler, served } = fileHandler({ route, files });
+    const server = await startServer(handler);
+    servers.push(server);
+    const [first, second] = await Promise.all([
+      resolvePreset('gemma_2b_en', options(server.baseUrl)),
+      resolvePreset('kaggle://keras/gemma/keras/gemma_2b_en/3', options(server.baseUrl)),
+    ]);
+    expect(first.directory).toBe(second.directory);
+    expect([first.fromCache, second.fromCache]).toEqual([false, true]);
+    expect([...served.values()].every((count) => count === 1)).toBe(true);
+    expect(readFileSync(join(first.directory, 'model.weights.h5')).equals(files.get('model.weights.h5')!)).toBe(true);
+  });
+
   it('validates numeric options', async () => {
     await expect(resolvePreset('gemma_2b_en', { maxRetries: -1 })).rejects.toThrow(/argument 'options.maxRetries' expected a non-negative integer, received -1/);
     await expect(resolvePreset('gemma_2b_en', { timeoutMs: 1.5 })).rejects.toThrow(/options.timeoutMs/);
