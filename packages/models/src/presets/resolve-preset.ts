@@ -18,7 +18,7 @@ import {
 } from './cache.js';
 import { downloadFile, fetchJson, type DownloadProgressEvent, type HttpSettings } from './download.js';
 import { PresetDownloadError, PresetFileNotFoundError } from './errors.js';
-import { parsePresetHandle, type HuggingFaceHandle, type KaggleHandle, type LocalHandle } from './handles.js';
+import { kaggleHandlePath, parsePresetHandle, type HuggingFaceHandle, type KaggleHandle, type LocalHandle } from './handles.js';
 import {
   checkBaseUrl,
   defaultHuggingFaceBaseUrl,
@@ -165,6 +165,11 @@ async function planKaggle(handle: KaggleHandle, root: string, options: ResolvePr
           throw new PresetDownloadError(`Kaggle's answer from ${url} has no positive integer "versionNumber"`, url);
         version = number as number;
       } catch (error) {
+        if (error instanceof PresetFileNotFoundError)
+          throw new TensorzooError(
+            `resolvePreset: Kaggle has no model variation \`${kaggleHandlePath(handle)}\` (HTTP 404 from ${url}); ` +
+              `check the owner, model, framework and variation of ${JSON.stringify(handle.handle)}`,
+          );
         const unreachable = error instanceof PresetDownloadError && (error.status === undefined || error.status >= 500);
         if (!unreachable || cached === undefined) throw error;
         version = cached;

@@ -104,6 +104,14 @@ describe('resolvePreset from Kaggle', () => {
     expect(offline).toMatchObject({ version: 7, fromCache: true });
   });
 
+  it('says so when Kaggle does not know the variation, and when its version answer is malformed', async () => {
+    const { server } = await serve({ route: gemmaTinyRoute, files: kerasPresetFiles(), json: { '/api/v1/models/a/b/keras/odd/get': { version: 3 } } });
+    await expect(resolvePreset('kaggle://a/b/keras/missing', fast({ kaggleBaseUrl: server.baseUrl }))).rejects.toThrow(
+      /Kaggle has no model variation `a\/b\/keras\/missing` \(HTTP 404 from .*\/api\/v1\/models\/a\/b\/keras\/missing\/get\)/,
+    );
+    await expect(resolvePreset('kaggle://a/b/keras/odd', fast({ kaggleBaseUrl: server.baseUrl }))).rejects.toThrow(/has no positive integer "versionNumber"/);
+  });
+
   it('downloads every shard a sharded KerasHub index lists', async () => {
     const files = kerasPresetFiles({ sharded: true });
     const { server } = await serve({ route: gemmaTinyRoute, files });
