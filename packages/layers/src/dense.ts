@@ -126,6 +126,11 @@ export class Dense extends Layer<Tensor, Tensor> {
     return applyActivation(this.activationFunction, out);
   }
 
+  /** A new Dense from getConfig() output (without weights). */
+  static fromConfig(config: DenseConfig | Record<string, unknown>): Dense {
+    return new Dense({ ...(config as DenseConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = {
       ...super.getConfig(),

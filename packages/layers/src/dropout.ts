@@ -60,6 +60,11 @@ export class Dropout extends Layer<Tensor, Tensor> {
     });
   }
 
+  /** A new Dropout from getConfig() output (without weights). */
+  static fromConfig(config: DropoutConfig | Record<string, unknown>): Dropout {
+    return new Dropout({ ...(config as DropoutConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), rate: this.rate, noiseShape: this.noiseShape ? [...this.noiseShape] : null, seed: this.seed };
   }

@@ -159,6 +159,11 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
     return applyActivation(this.activationFunction, out);
   }
 
+  /** A new EinsumDense from getConfig() output (without weights). */
+  static fromConfig(config: EinsumDenseConfig | Record<string, unknown>): EinsumDense {
+    return new EinsumDense({ ...(config as EinsumDenseConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = {
       ...super.getConfig(),

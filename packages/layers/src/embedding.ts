@@ -130,6 +130,11 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
     return tz.notEqual(inputs, 0);
   }
 
+  /** A new Embedding from getConfig() output (without weights). */
+  static fromConfig(config: EmbeddingConfig | Record<string, unknown>): Embedding {
+    return new Embedding({ ...(config as EmbeddingConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     const config: Record<string, unknown> = {
       ...super.getConfig(),

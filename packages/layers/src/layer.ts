@@ -4,7 +4,7 @@
 // compute dtype, run call() inside a scope so temporaries are freed).
 import * as tz from '@tensorzoo/core';
 import { argumentError, TensorzooError, type DType, type Tensor, type TensorContainer } from '@tensorzoo/core';
-import { getDTypePolicy, isFloat, type DTypePolicy, type DTypePolicyLike } from './dtype-policy.js';
+import { getDTypePolicy, isFloat, type DTypePolicy, type DTypePolicyLike, type DTypePolicyName } from './dtype-policy.js';
 import { get as getInitializer, type InitializerIdentifier } from './initializers.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { Variable } from './variable.js';
@@ -69,9 +69,13 @@ export abstract class Layer<Input = any, Output = any> {
 
   // === Dtypes ===
 
-  /** The variable dtype (Keras's `layer.dtype`). */
-  get dtype(): DType {
-    return this.dtypePolicy.variableDtype;
+  /**
+   * The policy's name ('float32', 'bfloat16', 'mixed_bfloat16', …), so that `dtype: this.dtype`
+   * hands the whole policy to sublayers. Keras's `layer.dtype` is the variable dtype, which is the
+   * same string except for mixed policies; `variableDtype` gives that.
+   */
+  get dtype(): DTypePolicyName {
+    return this.dtypePolicy.name;
   }
 
   get variableDtype(): DType {
@@ -225,14 +229,13 @@ export abstract class Layer<Input = any, Output = any> {
 
   // === Config ===
 
-  /** The constructor options that rebuild this layer (camelCase keys, JSON-friendly values). */
+  /**
+   * The constructor options that rebuild this layer (camelCase keys, JSON-friendly values). Each
+   * concrete class has a static `fromConfig(config)` that takes this back (declared per class, not
+   * here, so that a subclass can type it with its own config).
+   */
   getConfig(): Record<string, unknown> {
     return { name: this.name, trainable: this.trainableFlag, dtype: this.dtypePolicy.name };
-  }
-
-  /** A new layer of the calling class from `getConfig()` output (weights are not part of it). */
-  static fromConfig<T extends Layer>(this: new (config: any) => T, config: Record<string, unknown>): T {
-    return new this({ ...config });
   }
 
   /** Frees every weight of this layer and its nested layers. The layer cannot be used afterwards. */

@@ -91,6 +91,11 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
     return logits;
   }
 
+  /** A new ReversibleEmbedding from getConfig() output (without weights). */
+  static override fromConfig(config: ReversibleEmbeddingConfig | Record<string, unknown>): ReversibleEmbedding {
+    return new ReversibleEmbedding({ ...(config as ReversibleEmbeddingConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), tieWeights: this.tieWeights, reverseDtype: this.reverseDtype, logitSoftCap: this.logitSoftCap };
   }

@@ -45,6 +45,11 @@ export class RMSNormalization extends Layer<Tensor, Tensor> {
     return castTo(tz.rmsNorm(inputs, scale.value, this.epsilon), this.computeDtype);
   }
 
+  /** A new RMSNormalization from getConfig() output (without weights). */
+  static fromConfig(config: RMSNormalizationConfig | Record<string, unknown>): RMSNormalization {
+    return new RMSNormalization({ ...(config as RMSNormalizationConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), epsilon: this.epsilon };
   }

@@ -36,6 +36,11 @@ export class Softmax extends Layer<Tensor, Tensor> {
     return castTo(tz.softmax(inputs, this.axis, mask), this.computeDtype);
   }
 
+  /** A new Softmax from getConfig() output (without weights). */
+  static fromConfig(config: SoftmaxConfig | Record<string, unknown>): Softmax {
+    return new Softmax({ ...(config as SoftmaxConfig) });
+  }
+
   override getConfig(): Record<string, unknown> {
     return { ...super.getConfig(), axis: this.axis };
   }

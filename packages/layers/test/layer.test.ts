@@ -156,7 +156,9 @@ describeBackends('Layer', (suite) => {
     const pureOut = take(pure.apply(inputs));
     const mixedOut = take(mixed.apply(inputs));
     expect([pure.dtype, pure.computeDtype, pure.kernelVariable.dtype, pureOut.dtype]).toEqual(['bfloat16', 'bfloat16', 'bfloat16', 'bfloat16']);
-    expect([mixed.dtype, mixed.computeDtype, mixed.kernelVariable.dtype, mixedOut.dtype]).toEqual(['float32', 'bfloat16', 'float32', 'bfloat16']);
+    expect([mixed.dtype, mixed.variableDtype, mixed.computeDtype, mixed.kernelVariable.dtype, mixedOut.dtype]).toEqual(['mixed_bfloat16', 'float32', 'bfloat16', 'float32', 'bfloat16']);
+    // `dtype: layer.dtype` hands the whole policy on.
+    expect(new Dense({ units: 1, dtype: mixed.dtype }).dtypePolicy.computeDtype).toBe('bfloat16');
     // 1.001 rounds to 1 in bfloat16 before the product: 1 + 2 = 3.
     expect(pureOut.values).toEqual([3, 3]);
     expect(mixed.getConfig().dtype).toBe('mixed_bfloat16');
