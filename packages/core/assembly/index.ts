@@ -1,0 +1,16 @@
+// The tensorzoo wasm kernel module. Every export works on raw pointers into the one shared
+// memory (allocated by the TypeScript side's arena), holds no state and allocates nothing, so
+// any number of instances (one per thread) can run over the same memory. Exports that end in
+// (start, end, thread) are thread-pool tasks: the pool splits [0, count) into ranges.
+export { unaryF32, unaryI32, logicalNotU8 } from './unary';
+export { binaryF32Flat, binaryF32Strided, binaryI32Strided, binaryU8Strided, whereStrided } from './binary';
+export { stridedCopy, copyRows, gather } from './strided';
+export { reduceF32, reduceI32, reduceU8 } from './reduce';
+export { cumsum, topK } from './scan';
+export { softmax, rmsNorm, rope } from './fused';
+export { cast } from './cast';
+export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_MC, GEMM_NC } from './matmul';
+export { gemv, GEMV_NB } from './gemv';
+
+/** End of the module's static data; the TypeScript arena starts above it. */
+export const HEAP_BASE: usize = __heap_base;

@@ -1,0 +1,90 @@
+// `@tensorzoo/core/backends/wasm`: the WebAssembly SIMD backend (AssemblyScript kernels in
+// packages/core/assembly, compiled by `npm run build:wasm` and embedded as base64). Importing this
+// module registers the backend as 'wasm' (priority 2); `await setBackend('wasm')` creates it:
+// feature detection, module choice (relaxed SIMD where validated), memory, thread pool. Without
+// wasm SIMD it falls back to the reference backend with one warning.
+import { engine } from '../../engine.js';
+import { TensorzooError } from '../../errors.js';
+import { detectFeatures, type WasmFeatures, type WasmVariant } from './features.js';
+import { registerWasmKernels } from './register-all-kernels.js';
+import { WasmBackend } from './wasm-backend.js';
+
+export { ArenaAllocator, type ArenaMemory, type ArenaStats } from './allocator.js';
+export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
+export { wasmKernels, registerWasmKernels } from './register-all-kernels.js';
+export type { WasmFeatures, WasmVariant } from './features.js';
+
+const settings = {
+  threads: 0, // 0 = available cores
+  relaxedSimd: true,
+  minParallelWork: 1 << 15,
+};
+
+function activeInstance(): WasmBackend | null {
+  const instance = engine.findBackend('wasm');
+  return instance instanceof WasmBackend ? instance : null;
+}
+
+/**
+ * Threads the wasm backend uses (including the calling thread); default: available cores. Takes
+ * effect at creation, or at once (restarting the pool) on an existing backend.
+ */
+export async function setWasmThreads(threads: number): Promise<void> {
+  if (!Number.isInteger(threads) || threads < 1)
+    throw new TensorzooError(`setWasmThreads: argument 'threads' expected a positive integer, received ${threads}`);
+  settings.threads = threads;
+  await activeInstance()?.setThreads(threads);
+}
+
+/** Work (elements, or multiply-adds for matmul) below which a kernel stays on one thread. */
+export function setWasmParallelThreshold(work: number): void {
+  if (!(work >= 0)) throw new TensorzooError(`setWasmParallelThreshold: argument 'work' expected a non-negative number, received ${work}`);
+  settings.minParallelWork = work;
+  const instance = activeInstance();
+  if (instance) instance.minParallelWork = work;
+}
+
+/** Whether a new backend may use the relaxed-SIMD (fused multiply-add) build where it validates. */
+export function setWasmRelaxedSimd(enabled: boolean): void {
+  settings.relaxedSimd = enabled;
+}
+
+export interface WasmBackendInfo {
+  features: WasmFeatures;
+  variant: WasmVariant | null;
+  threads: number;
+}
+
+/** What the runtime supports and what the live backend (if any) chose. */
+export async function wasmBackendInfo(): Promise<WasmBackendInfo> {
+  const features = await detectFeatures();
+  const instance = activeInstance();
+  return { features, variant: instance?.variant ?? null, threads: instance?.threads ?? 0 };
+}
+
+let warnedNoSimd = false;
+
+export function registerWasmBackend(): void {
+  registerWasmKernels();
+  engine.registerBackend({
+    name: 'wasm',
+    priority: 2,
+    create: async () => {
+      const features = await detectFeatures();
+      if (!features.simd) {
+        if (!warnedNoSimd) {
+          warnedNoSimd = true;
+          console.warn('tensorzoo wasm backend: this runtime has no WebAssembly SIMD; using the reference backend instead');
+        }
+        return engine.initialiseBackend('reference');
+      }
+      return WasmBackend.create(features, {
+        threads: settings.threads || features.cores,
+        relaxedSimd: settings.relaxedSimd,
+        minParallelWork: settings.minParallelWork,
+      });
+    },
+  });
+}
+
+registerWasmBackend();

@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const erfConfig = unaryKernel('Erf');

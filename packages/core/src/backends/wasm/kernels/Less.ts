@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary.js';
+
+export const lessConfig = binaryKernel('Less');
