@@ -12,3 +12,9 @@ export {
   type PieceTypeValue,
   type ModelTypeValue,
 } from './model-proto.js';
+export {
+  GemmaTokenizer,
+  GEMMA_VOCABULARY_ASSET,
+  type GemmaTokenizerOptions,
+  type GemmaTokenizerConfig,
+} from './gemma-tokenizer.js';

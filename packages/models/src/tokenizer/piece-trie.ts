@@ -90,31 +90,67 @@ function compareBytes(left: Uint8Array, right: Uint8Array): number {
   return left.length - right.length;
 }
 
+/**
+ * Builds the double array by placing each node's children at the first base where all their
+ * slots are free. Free slots are kept in a doubly linked list, so the search visits free slots
+ * only and construction stays fast for vocabularies of hundreds of thousands of pieces.
+ */
 class DoubleArrayBuilder {
   private base = new Int32Array(1024);
   private check = new Int32Array(1024).fill(-1);
   private values = new Int32Array(1024).fill(-1);
+  private nextFree = new Int32Array(1024);
+  private previousFree = new Int32Array(1024);
+  /** One past the highest slot in use. */
   private size = 1;
-  /** Every slot below this index is in use; the search for a free base starts here. */
-  private firstFree = 1;
+  private firstFree: number;
+  private lastFree: number;
 
   constructor() {
     this.check[ROOT_NODE] = -2; // in use, and the parent of nothing
+    // Free list over slots 1..capacity-1; -1 ends it.
+    for (let slot = 1; slot < 1024; slot++) {
+      this.nextFree[slot] = slot + 1 < 1024 ? slot + 1 : -1;
+      this.previousFree[slot] = slot - 1 >= 1 ? slot - 1 : -1;
+    }
+    this.firstFree = 1;
+    this.lastFree = 1023;
   }
 
-  private grow(minimumSize: number): void {
-    if (minimumSize <= this.check.length) return;
-    let capacity = this.check.length * 2;
-    while (capacity < minimumSize) capacity *= 2;
-    const base = new Int32Array(capacity);
-    base.set(this.base);
-    const check = new Int32Array(capacity).fill(-1);
-    check.set(this.check);
-    const values = new Int32Array(capacity).fill(-1);
-    values.set(this.values);
-    this.base = base;
-    this.check = check;
-    this.values = values;
+  private grow(minimumCapacity: number): void {
+    const oldCapacity = this.check.length;
+    if (minimumCapacity <= oldCapacity) return;
+    let capacity = oldCapacity * 2;
+    while (capacity < minimumCapacity) capacity *= 2;
+    const extend = (source: Int32Array, fill: number) => {
+      const grown = new Int32Array(capacity).fill(fill);
+      grown.set(source);
+      return grown;
+    };
+    this.base = extend(this.base, 0);
+    this.check = extend(this.check, -1);
+    this.values = extend(this.values, -1);
+    this.nextFree = extend(this.nextFree, 0);
+    this.previousFree = extend(this.previousFree, 0);
+    // Append the new slots to the free list.
+    for (let slot = oldCapacity; slot < capacity; slot++) {
+      this.previousFree[slot] = slot === oldCapacity ? this.lastFree : slot - 1;
+      this.nextFree[slot] = slot + 1 < capacity ? slot + 1 : -1;
+    }
+    if (this.lastFree >= 0) this.nextFree[this.lastFree] = oldCapacity;
+    else this.firstFree = oldCapacity;
+    this.lastFree = capacity - 1;
+  }
+
+  private take(slot: number, parent: number): void {
+    this.check[slot] = parent;
+    const previous = this.previousFree[slot]!;
+    const next = this.nextFree[slot]!;
+    if (previous >= 0) this.nextFree[previous] = next;
+    else this.firstFree = next;
+    if (next >= 0) this.previousFree[next] = previous;
+    else this.lastFree = previous;
+    if (slot + 1 > this.size) this.size = slot + 1;
   }
 
   /**
@@ -144,8 +180,7 @@ class DoubleArrayBuilder {
 
     const base = this.findBase(labels);
     this.base[node] = base;
-    for (const label of labels) this.check[base + label] = node;
-    while (this.firstFree < this.size && this.check[this.firstFree] !== -1) this.firstFree++;
+    for (const label of labels) this.take(base + label, node);
     for (let index = 0; index < labels.length; index++) {
       this.place(entries, childStarts[index]!, childStarts[index + 1]!, depth + 1, base + labels[index]!);
     }
@@ -153,24 +188,28 @@ class DoubleArrayBuilder {
 
   private findBase(labels: readonly number[]): number {
     const firstLabel = labels[0]!;
-    let position = Math.max(this.firstFree, firstLabel + 1);
+    const lastLabel = labels[labels.length - 1]!;
+    let slot = this.firstFree;
     for (;;) {
-      const base = position - firstLabel;
-      const highest = base + labels[labels.length - 1]!;
-      this.grow(highest + 1);
-      let free = true;
-      for (const label of labels) {
-        if (this.check[base + label] !== -1) {
-          free = false;
-          break;
+      if (slot < 0) {
+        const oldCapacity = this.check.length;
+        this.grow(oldCapacity + 256);
+        slot = oldCapacity;
+        continue;
+      }
+      const base = slot - firstLabel;
+      if (base >= 0) {
+        if (base + lastLabel >= this.check.length) this.grow(base + lastLabel + 1);
+        let free = true;
+        for (let index = 1; index < labels.length; index++) {
+          if (this.check[base + labels[index]!] !== -1) {
+            free = false;
+            break;
+          }
         }
+        if (free) return base;
       }
-      if (free) {
-        if (highest + 1 > this.size) this.size = highest + 1;
-        return base;
-      }
-      position++;
-      while (position < this.size && this.check[position] !== -1) position++;
+      slot = this.nextFree[slot]!;
     }
   }
 
