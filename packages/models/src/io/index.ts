@@ -7,6 +7,7 @@ export { CheckpointError, type CheckpointErrorLocation } from './errors.js';
 export {
   STORED_DTYPES,
   bfloat16BitsToFloat32,
+  checkExpectedShape,
   checkStoredTensor,
   dtypeByteSize,
   elementCount,
@@ -21,6 +22,7 @@ export {
   type StoredDataByDType,
   type StoredDType,
   type StoredTensor,
+  type TensorExpectation,
 } from './stored-tensor.js';
 export { checkShardName, readJson, writeFileAtomic, writeJson } from './files.js';
 export {

@@ -9,7 +9,7 @@ import { CheckpointError } from './errors.js';
 import { checkShardName, fileSize, parseJson, readFileBytes } from './files.js';
 import { openH5Bytes, openH5Path, readDatasetBytes, type OpenH5 } from './h5-runtime.js';
 import { walkH5, type H5NodeInfo } from './h5-tree.js';
-import { dtypeByteSize, storedDataFromBytes, type StoredDType, type StoredTensor } from './stored-tensor.js';
+import { checkExpectedShape, dtypeByteSize, storedDataFromBytes, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
 
 /** KerasHub's file names inside a preset folder (spec §3.2, §4.5). */
 export const KERAS_WEIGHTS_FILE = 'model.weights.h5';
@@ -25,8 +25,11 @@ export interface KerasTensorInfo {
 export interface KerasWeights {
   /** The weights files that were opened: the single file, or the index followed by its shards. */
   readonly files: readonly string[];
-  /** Reads one dataset, e.g. `layers/reversible_embedding/vars/0` (a leading `/` is accepted). */
-  get(h5Path: string): StoredTensor;
+  /**
+   * Reads one dataset, e.g. `layers/reversible_embedding/vars/0` (a leading `/` is accepted).
+   * With `expected.shape`, a different stored shape is an error naming the file and tensor.
+   */
+  get(h5Path: string, expected?: TensorExpectation): StoredTensor;
   has(h5Path: string): boolean;
   /** Shape, dtype and file of a dataset without reading its data. */
   info(h5Path: string): KerasTensorInfo;
@@ -82,8 +85,9 @@ class OpenKerasWeights implements KerasWeights {
     return entry;
   }
 
-  get(h5Path: string): StoredTensor {
+  get(h5Path: string, expected?: TensorExpectation): StoredTensor {
     const { open, node } = this.find(h5Path);
+    checkExpectedShape(node.shape, expected, { file: open.label, tensor: node.path });
     const bytes = readDatasetBytes(open, node.path, node.shape, dtypeByteSize(node.dtype));
     return { shape: [...node.shape], dtype: node.dtype, data: storedDataFromBytes(node.dtype, bytes) };
   }

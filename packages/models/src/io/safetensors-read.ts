@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { CheckpointError, describeError } from './errors.js';
 import { checkShardName, fileSize, parseJson, readFileBytes } from './files.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors-format.js';
-import { storedDataFromBytes, type StoredDType, type StoredTensor } from './stored-tensor.js';
+import { checkExpectedShape, storedDataFromBytes, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
 
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
@@ -36,8 +36,8 @@ export interface SafetensorsWeights {
    * else the key as given.
    */
   resolveKey(key: string): string;
-  /** Reads a tensor, looking `key` up with `resolveKey`. */
-  get(key: string): StoredTensor;
+  /** Reads a tensor, looking `key` up with `resolveKey`; `expected.shape` is checked if given. */
+  get(key: string, expected?: TensorExpectation): StoredTensor;
   info(key: string): SafetensorsTensorInfo;
   close(): void;
 }
@@ -144,8 +144,9 @@ class OpenSafetensors implements SafetensorsWeights {
     return { file, entry };
   }
 
-  get(key: string): StoredTensor {
+  get(key: string, expected?: TensorExpectation): StoredTensor {
     const { file, entry } = this.find(key);
+    checkExpectedShape(entry.shape, expected, { file: file.source.label, tensor: entry.key });
     const bytes = file.source.read(entry.start, entry.byteLength);
     return { shape: [...entry.shape], dtype: entry.dtype, data: storedDataFromBytes(entry.dtype, bytes) };
   }

@@ -140,6 +140,19 @@ export function checkStoredTensor(tensor: StoredTensor, where: { file?: string; 
   }
 }
 
+/** What a caller expects of a tensor it reads; a mismatch is an error naming file and tensor. */
+export interface TensorExpectation {
+  shape?: readonly number[];
+}
+
+/** Throws a CheckpointError when `shape` differs from the expected one. */
+export function checkExpectedShape(shape: readonly number[], expected: TensorExpectation | undefined, where: { file?: string; tensor?: string }): void {
+  if (expected?.shape === undefined) return;
+  if (shape.length !== expected.shape.length || shape.some((dimension, axis) => dimension !== expected.shape![axis])) {
+    throw new CheckpointError(`shape mismatch: expected ${JSON.stringify(expected.shape)}, the file has ${JSON.stringify(shape)}`, where);
+  }
+}
+
 // bfloat16 is the upper half of an IEEE float32, so widening is a 16-bit shift; this view pair
 // reinterprets bits without allocation.
 const conversionWords = new Uint32Array(1);
