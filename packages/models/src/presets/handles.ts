@@ -121,7 +121,7 @@ export function parsePresetHandle(handle: string): PresetHandle {
 }
 
 /** The Kaggle handle without scheme, with the version when known (kagglehub's handle form). */
-export function kaggleHandlePath(handle: KaggleHandle, version = handle.version): string {
+export function kaggleHandlePath(handle: KaggleHandle, version: number | undefined): string {
   const base = `${handle.owner}/${handle.model}/${handle.framework}/${handle.variation}`;
   return version === undefined ? base : `${base}/${version}`;
 }

@@ -167,7 +167,7 @@ async function planKaggle(handle: KaggleHandle, root: string, options: ResolvePr
       } catch (error) {
         if (error instanceof PresetFileNotFoundError)
           throw new TensorzooError(
-            `resolvePreset: Kaggle has no model variation \`${kaggleHandlePath(handle)}\` (HTTP 404 from ${url}); ` +
+            `resolvePreset: Kaggle has no model variation \`${kaggleHandlePath(handle, undefined)}\` (HTTP 404 from ${url}); ` +
               `check the owner, model, framework and variation of ${JSON.stringify(handle.handle)}`,
           );
         const unreachable = error instanceof PresetDownloadError && (error.status === undefined || error.status >= 500);
