@@ -4,7 +4,7 @@ import { argumentError, TensorzooError, type Tensor } from '@tensorzoo/core';
 import { applyActivation, getActivation, type ActivationFunction, type ActivationIdentifier } from './activations.js';
 import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { knownDimension, Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
-import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, LoraState, type EnableLoraOptions } from './lora.js';
+import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
 import type { Variable } from './variable.js';
 
 export interface DenseConfig extends LayerConfig {
@@ -113,6 +113,17 @@ export class Dense extends Layer<Tensor, Tensor> {
     const b = this.addWeight('lora_kernel_b', [rank, units], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
     this.kernelWeight!.trainable = false;
     this.lora = new LoraState(a, b, rank, options.loraAlpha ?? rank);
+  }
+
+  /** Keras's saved entries: the effective (LoRA-merged) kernel, then the bias if any. Owned by the layer. */
+  override saveOwnVariables(): Tensor[] {
+    return [this.kernel, ...(this.biasWeight ? [this.biasWeight.value] : [])];
+  }
+
+  /** Assigns the kernel (and bias); with LoRA on, the factors are reset to zeros (the kernel is merged). */
+  override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
+    const { kernel, bias } = this.requireBuilt('loadOwnVariables');
+    loadMergedWeights(this, [kernel, ...(bias ? [bias] : [])], this.lora, values);
   }
 
   call(inputs: Tensor, _options: CallOptions = {}): Tensor {

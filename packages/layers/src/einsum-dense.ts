@@ -7,7 +7,7 @@ import { applyActivation, getActivation, type ActivationFunction, type Activatio
 import { analyzeEinsum, splitEinsumEquation, type EinsumAnalysis } from './einsum-analysis.js';
 import { get as getInitializer, serialize, VarianceScaling, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
-import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, LoraState, type EnableLoraOptions } from './lora.js';
+import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
 import type { Variable } from './variable.js';
 
 export interface EinsumDenseConfig extends LayerConfig {
@@ -145,6 +145,17 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
     const b = this.addWeight('lora_kernel_b', [rank, kernelShape[kernelShape.length - 1]!], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
     this.kernelWeight!.trainable = false;
     this.lora = new LoraState(a, b, rank, options.loraAlpha ?? rank);
+  }
+
+  /** Keras's saved entries: the effective (LoRA-merged) kernel, then the bias if any. Owned by the layer. */
+  override saveOwnVariables(): Tensor[] {
+    return [this.kernel, ...(this.biasWeight ? [this.biasWeight.value] : [])];
+  }
+
+  /** Assigns the kernel (and bias); with LoRA on, the factors are reset to zeros (the kernel is merged). */
+  override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
+    this.requireAnalysis('loadOwnVariables');
+    loadMergedWeights(this, [this.kernelWeight!, ...(this.biasWeight ? [this.biasWeight] : [])], this.lora, values);
   }
 
   call(inputs: Tensor, _options: CallOptions = {}): Tensor {

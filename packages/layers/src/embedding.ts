@@ -6,7 +6,7 @@ import * as tz from '@tensorzoo/core';
 import { argumentError, TensorzooError, type Tensor } from '@tensorzoo/core';
 import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallOptions, type InputShape, type LayerConfig } from './layer.js';
-import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, LoraState, type EnableLoraOptions } from './lora.js';
+import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
 import type { Variable } from './variable.js';
 
 export interface EmbeddingConfig extends LayerConfig {
@@ -104,6 +104,21 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
     const b = this.addWeight('lora_embeddings_b', [rank, this.outputDim], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
     this.embeddingsWeight!.trainable = false;
     this.lora = new LoraState(a, b, rank, options.loraAlpha ?? rank);
+  }
+
+  /** Keras's saved entries: the effective (LoRA-merged) table, then any reverse table. Owned by the layer. */
+  override saveOwnVariables(): Tensor[] {
+    return [this.embeddings, ...this.extraTables().map((variable) => variable.value)];
+  }
+
+  /** Assigns the table(s); with LoRA on, the factors are reset to zeros (the table is merged). */
+  override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
+    loadMergedWeights(this, [this.requireBuilt('loadOwnVariables'), ...this.extraTables()], this.lora, values);
+  }
+
+  /** Tables stored after the embeddings (ReversibleEmbedding's untied reverse table). */
+  protected extraTables(): Variable[] {
+    return [];
   }
 
   /** ids [...] (int32; other dtypes are cast) → [..., outputDim] in the compute dtype. */

@@ -12,7 +12,7 @@ export {
   TruncatedNormal, VarianceScaling, Zeros, computeFans, type InitializerIdentifier, type SerializedInitializer,
 } from './initializers.js';
 export { Layer, Model, knownDimension, type AddWeightOptions, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
-export { DerivedTensorCache, LoraState, effectiveWeight, type EnableLoraOptions } from './lora.js';
+export { DerivedTensorCache, LoraState, effectiveWeight, loadMergedWeights, type EnableLoraOptions } from './lora.js';
 export { resetLayerNames, toSnakeCase, uniqueName } from './naming.js';
 export { SeedStream, drawSeed, setRandomSeed } from './random.js';
 export { ReversibleEmbedding, type ReversibleCallOptions, type ReversibleEmbeddingConfig } from './reversible-embedding.js';

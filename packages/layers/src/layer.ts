@@ -215,6 +215,34 @@ export abstract class Layer<Input = any, Output = any> {
     for (const child of this.children) child.trainable = this.trainableFlag;
   }
 
+  /** This layer's own variables (not its children's): created-trainable first, in creation order. */
+  get ownWeights(): Variable[] {
+    return [...this.createdTrainable, ...this.createdNonTrainable];
+  }
+
+  /**
+   * Keras's save_own_variables: the values a weights file stores for this layer, in entry order
+   * ("0", "1", …). By default the own weights; layers with LoRA give the merged kernel instead.
+   * The tensors belong to the layer: do not dispose them.
+   */
+  saveOwnVariables(): Tensor[] {
+    return this.ownWeights.map((variable) => variable.value);
+  }
+
+  /**
+   * Keras's load_own_variables: assigns stored values in entry order (each is copied and cast to
+   * the variable's dtype). The count must match, as Keras requires.
+   */
+  loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
+    const own = this.ownWeights;
+    if (values.length !== own.length)
+      throw new TensorzooError(
+        `Layer '${this.name}' expected ${own.length} variables, but received ${values.length} variables during loading. ` +
+          `Expected: [${own.map((variable) => variable.name).join(', ')}]`,
+      );
+    own.forEach((variable, index) => variable.assign(values[index]!));
+  }
+
   /** The number of scalars in all weights. */
   countParams(): number {
     if (!this.builtFlag)

@@ -84,3 +84,25 @@ export function effectiveWeight(base: Variable, lora: LoraState | null, dtype: D
 export function castTo(x: Tensor, dtype: DType): Tensor {
   return x.dtype === dtype ? x : tz.cast(x, dtype);
 }
+
+/**
+ * Keras's loading rule for layers with LoRA-capable weights: entries are the base weight then
+ * the others; with LoRA enabled the count check is skipped, and the factors are reset to zeros
+ * because the stored base weight already has them merged in.
+ */
+export function loadMergedWeights(
+  layer: { name: string },
+  targets: readonly Variable[],
+  lora: LoraState | null,
+  values: readonly (Tensor | ArrayLike<number>)[],
+): void {
+  if (!lora && values.length !== targets.length)
+    throw new TensorzooError(
+      `Layer '${layer.name}' expected ${targets.length} variables, but received ${values.length} variables during loading. ` +
+        `Expected: [${targets.map((variable) => variable.name).join(', ')}]`,
+    );
+  if (values.length < targets.length)
+    throw new TensorzooError(`Layer '${layer.name}' expected ${targets.length} stored values (${targets.map((variable) => variable.name).join(', ')}), received ${values.length}`);
+  targets.forEach((variable, index) => variable.assign(values[index]!));
+  if (lora) for (const factor of [lora.a, lora.b]) factor.assign(new Float32Array(factor.size));
+}

@@ -63,6 +63,10 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
     return this.reverseWeight;
   }
 
+  protected override extraTables(): Variable[] {
+    return this.reverseWeight ? [this.reverseWeight] : [];
+  }
+
   /**
    * Forward: ids → vectors (as Embedding). With `{reverse: true}`: hidden [..., outputDim] →
    * logits [..., inputDim] = hidden @ kernel (kernel = embeddings^T when tied), soft-capped if set.

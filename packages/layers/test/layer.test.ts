@@ -5,7 +5,7 @@ import type { Tensor } from '@tensorzoo/core';
 import { describe, expect, test } from 'vitest';
 import {
   Dense, Dropout, EinsumDense, Embedding, Layer, Model, ReversibleEmbedding, RMSNormalization, Softmax, Variable,
-  toSnakeCase, type CallOptions, type InputShape, type LayerConfig, type Shape,
+  deserializeLayer, registerLayer, serializeLayer, toSnakeCase, type CallOptions, type InputShape, type LayerConfig, type Shape,
 } from '@tensorzoo/layers';
 import { describeBackends, take } from './harness.js';
 
@@ -214,5 +214,31 @@ describeBackends('Layer', (suite) => {
       name: 'proj', trainable: false, dtype: 'mixed_bfloat16', equation: '...b,bc->...c', outputShape: 5, activation: 'gelu', biasAxes: 'c',
       kernelInitializer: { className: 'HeNormal', config: { seed: 2 } }, biasInitializer: { className: 'Zeros', config: {} }, loraRank: 2, loraAlpha: 4,
     });
+  });
+
+  suite.test('serializeLayer/deserializeLayer by class name; custom layers register themselves', () => {
+    const original = new ReversibleEmbedding({ inputDim: 6, outputDim: 2, logitSoftCap: 30, name: 'token_embedding' });
+    const serialized = serializeLayer(original);
+    expect(serialized.className).toBe('ReversibleEmbedding');
+    const copy = deserializeLayer(JSON.parse(JSON.stringify(serialized)));
+    expect(copy).toBeInstanceOf(ReversibleEmbedding);
+    expect(copy.getConfig()).toEqual(original.getConfig());
+    expect(() => deserializeLayer({ className: 'Block', config: {} })).toThrow(/deserializeLayer: argument 'className' expected a registered layer/);
+    registerLayer({ name: 'Block', fromConfig: (config) => new Block(config) });
+    expect(deserializeLayer({ className: 'Block', config: { name: 'decoder_block_9' } }).name).toBe('decoder_block_9');
+  });
+
+  suite.test('apply casts float tensors inside arrays and records to the compute dtype, and leaves ints alone', () => {
+    class Pair extends Layer<{ hidden: Tensor; ids: Tensor }, Tensor[]> {
+      call(inputs: { hidden: Tensor; ids: Tensor }): Tensor[] {
+        return [tz.cast(inputs.hidden, inputs.hidden.dtype), tz.cast(inputs.ids, inputs.ids.dtype)];
+      }
+    }
+    const layer = new Pair({ dtype: 'bfloat16' });
+    const hidden = tz.ones([2]);
+    const ids = tz.tensor([1, 2], [2], 'int32');
+    const [first, second] = layer.apply({ hidden, ids });
+    expect([first!.dtype, second!.dtype, layer.built]).toEqual(['bfloat16', 'int32', true]);
+    tz.dispose([hidden, ids, first!, second!]);
   });
 });

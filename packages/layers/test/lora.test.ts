@@ -184,4 +184,33 @@ describeBackends('LoRA', (suite) => {
     ids.dispose();
     embedding.dispose();
   });
+
+  suite.test("save/load as Keras: the merged kernel is saved, a LoRA layer zeroes its factors on load, counts are checked", () => {
+    const trained = new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, 2, 3], biasAxes: 'h', name: 'query' });
+    trained.build([1, 1, 4]);
+    trained.enableLora(2, { bInitializer: { className: 'RandomUniform', config: { minval: -1, maxval: 1, seed: 6 } } });
+    const saved = trained.saveOwnVariables();
+    expect(saved.map((tensor) => tensor.shape)).toEqual([[2, 4, 3], [3]]);
+    expect(saved[0]).toBe(trained.kernel);
+    const inputs = tz.randomUniform([1, 2, 4], { minval: -1, maxval: 1, seed: 8 });
+    const expected = take(trained.apply(inputs)).values;
+    // A plain layer loads the merged kernel directly and computes the same outputs.
+    const plain = new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, 2, 3], biasAxes: 'h' });
+    plain.build([1, 1, 4]);
+    plain.loadOwnVariables(saved);
+    expectClose(take(plain.apply(inputs)).values, expected, 1e-6);
+    // A LoRA layer takes the merged kernel and resets A and B to zeros.
+    const adapted = new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, 2, 3], biasAxes: 'h', loraRank: 2 });
+    adapted.build([1, 1, 4]);
+    adapted.loadOwnVariables(saved);
+    expect(Array.from(adapted.loraKernelA!.numpy()).every((value) => value === 0)).toBe(true);
+    expectClose(take(adapted.apply(inputs)).values, expected, 1e-6);
+    expect(() => plain.loadOwnVariables([saved[0]!])).toThrow("Layer 'einsum_dense' expected 2 variables, but received 1 variables during loading. Expected: [kernel, bias]");
+    const embedding = new Embedding({ inputDim: 3, outputDim: 2 });
+    embedding.build();
+    embedding.loadOwnVariables([[1, 2, 3, 4, 5, 6]]);
+    expect(Array.from(embedding.saveOwnVariables()[0]!.dataSync())).toEqual([1, 2, 3, 4, 5, 6]);
+    inputs.dispose();
+    [trained, plain, adapted, embedding].forEach((layer) => layer.dispose());
+  });
 });
