@@ -23,6 +23,6 @@ export {
 } from './resolve-preset.js';
 export type { DownloadProgressEvent } from './download.js';
 export { PresetAccessError, PresetDownloadError, PresetError, PresetFileNotFoundError } from './errors.js';
-export { presetCacheRoot, completeMarkerName } from './cache.js';
+export { completeMarkerName, presetCacheRoot, writeFileAtomic } from './cache.js';
 export { presetFormatOf, validateShardName, type PresetFormat } from './preset-files.js';
 export { defaultHuggingFaceBaseUrl, defaultKaggleBaseUrl } from './hubs.js';

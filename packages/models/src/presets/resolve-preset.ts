@@ -53,7 +53,7 @@ export interface ResolvePresetOptions {
   readonly maxRetries?: number;
   /** First back-off delay in milliseconds, doubled on every retry; default 500. */
   readonly retryDelayMs?: number;
-  /** A request fails after this many milliseconds without data; default 60000. */
+  /** A request fails after this many milliseconds without data; default 60000 (0: no limit). */
   readonly timeoutMs?: number;
   /** Environment variables to read (cache, base URLs, tokens); default process.env. */
   readonly env?: Environment;

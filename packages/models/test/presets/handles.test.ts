@@ -1,5 +1,5 @@
 // Preset handles, local folders, cache location and the checks on names read from hub files.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -10,6 +10,7 @@ import {
   presetFormatOf,
   resolvePreset,
   validateShardName,
+  writeFileAtomic,
 } from '../../src/presets/index.js';
 
 describe('parsePresetHandle', () => {
@@ -130,6 +131,23 @@ describe('validateShardName', () => {
       [7, /not a non-empty string/],
     ];
     for (const [name, reason] of cases) expect(() => validateShardName(name, 'model.weights.json', 'p'), String(name)).toThrow(reason);
+  });
+});
+
+describe('writeFileAtomic', () => {
+  it('replaces a file through a temporary file and leaves nothing else behind', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'tensorzoo-atomic-'));
+    try {
+      const target = join(folder, 'config.json');
+      await writeFileAtomic(target, '{"a": 1}');
+      await writeFileAtomic(target, new Uint8Array([123, 125]));
+      expect(readFileSync(target, 'utf8')).toBe('{}');
+      expect(readdirSync(folder)).toEqual(['config.json']);
+      await expect(writeFileAtomic(join(folder, 'missing', 'x.json'), 'x')).rejects.toThrow(/ENOENT/);
+      expect(readdirSync(folder)).toEqual(['config.json']);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 
