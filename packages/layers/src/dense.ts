@@ -70,6 +70,11 @@ export class Dense extends Layer<Tensor, Tensor> {
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
   }
 
+  /** [..., units] for inputs [..., in]. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...inputShape.slice(0, -1), this.units];
+  }
+
   get kernelVariable(): Variable {
     return this.requireBuilt('kernelVariable').kernel;
   }

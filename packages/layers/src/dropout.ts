@@ -39,6 +39,11 @@ export class Dropout extends Layer<Tensor, Tensor> {
     this.seeds = new SeedStream(this.seed);
   }
 
+  /** The input shape: this layer keeps shapes. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...inputShape];
+  }
+
   /** Returns `inputs` itself unless `options.training` and rate > 0. */
   call(inputs: Tensor, options: CallOptions = {}): Tensor {
     if (!(inputs instanceof tz.Tensor)) argumentError(`Dropout '${this.name}'`, 'inputs', 'a Tensor', inputs);

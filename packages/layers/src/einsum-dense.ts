@@ -88,6 +88,11 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
   }
 
+  /** The output shape for inputs of `inputShape` (null where unknown), as the equation gives it. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...analyzeEinsum(this.equation, this.biasAxes, inputShape, this.outputShape).fullOutputShape];
+  }
+
   /** The output shape including the batch and elided dims (null where unknown); available once built. */
   get fullOutputShape(): (number | null)[] {
     return [...this.requireAnalysis('fullOutputShape').fullOutputShape];

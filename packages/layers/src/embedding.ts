@@ -5,7 +5,7 @@
 import * as tz from '@tensorzoo/core';
 import { argumentError, TensorzooError, type Tensor } from '@tensorzoo/core';
 import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
-import { Layer, type CallOptions, type InputShape, type LayerConfig } from './layer.js';
+import { Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
 import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
 import type { Variable } from './variable.js';
 
@@ -63,6 +63,11 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
     this.embeddingsWeight = this.addWeight('embeddings', [this.inputDim, this.outputDim], { initializer: this.embeddingsInitializer });
     this.setBuilt();
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
+  }
+
+  /** [...ids shape, outputDim]. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...inputShape, this.outputDim];
   }
 
   /** The stored table (the frozen base when LoRA is on). */

@@ -7,7 +7,7 @@ import * as tz from '@tensorzoo/core';
 import { argumentError, type Tensor } from '@tensorzoo/core';
 import { promoteFloat, type FloatDType } from './dtype-policy.js';
 import { Embedding, type EmbeddingConfig } from './embedding.js';
-import type { CallOptions, InputShape } from './layer.js';
+import type { CallOptions, InputShape, Shape } from './layer.js';
 import { castTo } from './lora.js';
 import type { Variable } from './variable.js';
 
@@ -61,6 +61,11 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
   get reverseEmbeddingsVariable(): Variable | null {
     this.requireBuilt('reverseEmbeddingsVariable');
     return this.reverseWeight;
+  }
+
+  /** Forward: [...ids shape, outputDim]; reverse: the last axis becomes inputDim. */
+  override computeOutputShape(inputShape: Shape, options: { reverse?: boolean } = {}): (number | null)[] {
+    return options.reverse ? [...inputShape.slice(0, -1), this.inputDim] : super.computeOutputShape(inputShape);
   }
 
   protected override extraTables(): Variable[] {

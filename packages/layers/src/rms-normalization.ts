@@ -33,6 +33,11 @@ export class RMSNormalization extends Layer<Tensor, Tensor> {
     this.scaleWeight = this.addWeight('scale', [knownDimension(`RMSNormalization '${this.name}'.build`, shape, -1)], { initializer: 'zeros' });
   }
 
+  /** The input shape: this layer keeps shapes. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...inputShape];
+  }
+
   get scaleVariable(): Variable {
     if (!this.scaleWeight) throw new TensorzooError(`RMSNormalization '${this.name}'.scaleVariable: the layer is not built yet`);
     return this.scaleWeight;

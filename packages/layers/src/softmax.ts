@@ -3,7 +3,7 @@
 // Gemma's attention builds it with dtype float32, so its inputs are cast to float32.
 import * as tz from '@tensorzoo/core';
 import { argumentError, type Tensor } from '@tensorzoo/core';
-import { Layer, type CallOptions, type LayerConfig } from './layer.js';
+import { Layer, type CallOptions, type LayerConfig, type Shape } from './layer.js';
 import { castTo } from './lora.js';
 
 export interface SoftmaxConfig extends LayerConfig {
@@ -27,6 +27,11 @@ export class Softmax extends Layer<Tensor, Tensor> {
     super(config);
     this.axis = config.axis ?? -1;
     if (!Number.isInteger(this.axis)) argumentError(`Softmax '${this.name}'`, 'axis', 'an integer', this.axis);
+  }
+
+  /** The input shape: this layer keeps shapes. */
+  computeOutputShape(inputShape: Shape): (number | null)[] {
+    return [...inputShape];
   }
 
   call(inputs: Tensor, options: SoftmaxCallOptions = {}): Tensor {

@@ -241,4 +241,15 @@ describeBackends('Layer', (suite) => {
     expect([first!.dtype, second!.dtype, layer.built]).toEqual(['bfloat16', 'int32', true]);
     tz.dispose([hidden, ids, first!, second!]);
   });
+
+  suite.test('computeOutputShape without building, for every layer', () => {
+    expect(new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, 4, 16] }).computeOutputShape([null, null, 48])).toEqual([null, null, 4, 16]);
+    expect(new Dense({ units: 5 }).computeOutputShape([2, null, 3])).toEqual([2, null, 5]);
+    const embedding = new ReversibleEmbedding({ inputDim: 100, outputDim: 8 });
+    expect(embedding.computeOutputShape([2, 7])).toEqual([2, 7, 8]);
+    expect(embedding.computeOutputShape([2, 7, 8], { reverse: true })).toEqual([2, 7, 100]);
+    expect(new Embedding({ inputDim: 3, outputDim: 2 }).computeOutputShape([4])).toEqual([4, 2]);
+    for (const layer of [new RMSNormalization(), new Dropout({ rate: 0.1 }), new Softmax()]) expect(layer.computeOutputShape([2, null, 3])).toEqual([2, null, 3]);
+    expect(embedding.built).toBe(false);
+  });
 });
