@@ -13,8 +13,8 @@ interface BackendModule {
 export async function selectBackend(command: string, name: BackendName | undefined, threads: number | undefined): Promise<string> {
   const chosen = name ?? 'reference';
   let module: BackendModule = {};
-  if (chosen === 'wasm') module = (await import('@tensorzoo/core/backends/wasm')) as BackendModule;
-  else if (chosen === 'gpujs') module = (await import('@tensorzoo/core/backends/gpujs')) as BackendModule;
+  // A computed specifier: the GPU.js subpath (and gpu.js itself) loads only when asked for.
+  if (chosen !== 'reference') module = (await import(`@tensorzoo/core/backends/${chosen}`)) as BackendModule;
   if (threads !== undefined) {
     if (!module.setThreadCount) throw new UsageError(`${command}: --threads applies to the wasm backend, received it with --backend ${chosen}`);
     await module.setThreadCount(threads);

@@ -53,13 +53,13 @@ export const generateCommand: CommandSpec = {
     if (typeof values.lora === 'string') await model.backbone.loadLoraWeights(values.lora);
     const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
     const tokenizer = model.preprocessor!.tokenizer;
-    const promptIds = tokenizer.tokenize(prompt);
+    const promptIds = tokenizer.tokenize(prompt) as number[];
     if (promptIds.length + 1 >= maxLength)
       throw new UsageError(`generate: --max-length expected more than the prompt's ${promptIds.length + 1} tokens (with <bos>), received ${maxLength}`);
     // Stream by re-decoding the generated ids and printing the new suffix, holding back a trailing
     // U+FFFD (an incomplete UTF-8 sequence from byte-fallback pieces).
     io.stdout.write(prompt);
-    const promptText = tokenizer.detokenize(promptIds);
+    const promptText = tokenizer.detokenize(promptIds) as string;
     const generated: number[] = [];
     let printed = '';
     const stops = new Set([tokenizer.endTokenId]);
@@ -69,7 +69,7 @@ export const generateCommand: CommandSpec = {
       onToken: ({ batchIndex, tokenId }) => {
         if (batchIndex !== 0 || stops.has(tokenId)) return;
         generated.push(tokenId);
-        const text = tokenizer.detokenize([...promptIds, ...generated]).slice(promptText.length);
+        const text = (tokenizer.detokenize([...promptIds, ...generated]) as string).slice(promptText.length);
         const settled = text.endsWith('\uFFFD') ? text.replace(/\uFFFD+$/, '') : text;
         if (settled.startsWith(printed) && settled.length > printed.length) {
           io.stdout.write(settled.slice(printed.length));
@@ -77,7 +77,7 @@ export const generateCommand: CommandSpec = {
         }
       },
     });
-    const final = tokenizer.detokenize([...promptIds, ...generated]).slice(promptText.length);
+    const final = (tokenizer.detokenize([...promptIds, ...generated]) as string).slice(promptText.length);
     if (final.startsWith(printed)) io.stdout.write(final.slice(printed.length));
     io.stdout.write('\n');
     return 0;

@@ -23,10 +23,10 @@ export const layoutCommand: CommandSpec = {
     if (axisNames.length !== shape.length)
       throw new UsageError(`layout: --axis-names expected ${shape.length} names for mesh ${meshText}, received ${JSON.stringify(values['axis-names'])}`);
     const mesh = new DeviceMesh(shape, axisNames);
-    const backbone = await GemmaBackbone.fromPreset(preset, { loadWeights: false, shapesOnly: true });
+    // Paths and shapes come from the configuration alone: a 27B preset is never allocated.
+    const config = await GemmaBackbone.presetConfig(preset);
     const layoutMap = GemmaBackbone.getLayoutMap(mesh);
-    const rows = backbone.weights.map((variable) => ({ path: variable.path, shape: [...variable.shape], axes: layoutMap.get(variable.path)?.axes ?? null }));
-    backbone.dispose();
+    const rows = GemmaBackbone.variableSpecs(config).map(({ path, shape }) => ({ path, shape, axes: layoutMap.get(path)?.axes ?? null }));
     io.stdout.write(`${JSON.stringify(rows)}\n`);
     return 0;
   },

@@ -7,7 +7,7 @@ interface PieceTokenizer {
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
   idToPiece(id: number): string;
-  vocabularySize(): number;
+  readonly vocabularySize: number;
 }
 
 async function loadTokenizer(command: string, values: ParsedCommand['values']): Promise<PieceTokenizer> {
@@ -56,7 +56,7 @@ export const detokenizeCommand: CommandSpec = {
   async run({ values, positionals }, io) {
     if (positionals.length === 0) throw new UsageError('detokenize: expected at least one token id');
     const tokenizer = await loadTokenizer('detokenize', values);
-    const size = tokenizer.vocabularySize();
+    const size = tokenizer.vocabularySize;
     const ids = positionals.flatMap((text) => text.split(/[\s,]+/).filter(Boolean)).map((text) => {
       const id = Number(text);
       if (!Number.isInteger(id) || id < 0 || id >= size) throw new UsageError(`detokenize: IDS expected integers in [0, ${size - 1}], received ${JSON.stringify(text)}`);

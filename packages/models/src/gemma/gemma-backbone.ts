@@ -3,9 +3,9 @@
 import { argumentError, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
 import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
-import { queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
+import { gemmaVariableSpecs, queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
 import { GemmaDecoderBlock } from './gemma-decoder-block.js';
-import { gemmaBackboneFromPreset, type FromPresetOptions } from './gemma-from-preset.js';
+import { gemmaBackboneFromPreset, presetBackboneConfig, type FromPresetOptions } from './gemma-from-preset.js';
 import { enableBackboneLora, loadBackboneLora, saveBackboneLora, type LoraState } from './gemma-lora.js';
 import { saveGemmaBackboneToPreset, type SaveToPresetOptions } from './gemma-save.js';
 import { gemmaLayoutMap, type DeviceMesh, type LayoutMap } from '../distribution/index.js';
@@ -203,6 +203,16 @@ export class GemmaBackbone extends Model {
    */
   static async fromPreset(preset?: string, options: FromPresetOptions = {}): Promise<GemmaBackbone> {
     return gemmaBackboneFromPreset(preset, options);
+  }
+
+  /** A preset's backbone configuration without loading weights (a built-in name downloads nothing). */
+  static presetConfig(preset?: string, options: FromPresetOptions = {}): Promise<GemmaBackboneConfig> {
+    return presetBackboneConfig(preset, options);
+  }
+
+  /** Every variable's path and shape in Keras's order, computed from a configuration alone. */
+  static variableSpecs(config: GemmaBackboneConfig): { path: string; shape: number[] }[] {
+    return gemmaVariableSpecs(config);
   }
 
   /** Writes a KerasHub-layout preset (config.json, metadata.json, model.weights.h5 or shards). */

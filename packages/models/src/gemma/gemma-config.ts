@@ -142,3 +142,31 @@ export function toKerasConfig(config: ResolvedGemmaConfig): Record<string, unkno
   for (const [kerasKey, key] of Object.entries(kerasConfigKeys)) if (!(kerasKey in out)) out[kerasKey] = config[key as keyof ResolvedGemmaConfig];
   return out;
 }
+
+/** Every variable's path and shape, in Keras's `weights` order (spec §1.8), without building a model. */
+export function gemmaVariableSpecs(config: GemmaBackboneConfig): { path: string; shape: number[] }[] {
+  const resolved = resolveGemmaConfig(config);
+  const { vocabularySize: V, hiddenDim: D, numQueryHeads: N, numKeyValueHeads: K, headDim: H } = resolved;
+  const F = resolved.intermediateDim / 2;
+  const specs = [{ path: 'token_embedding/embeddings', shape: [V, D] }];
+  for (let index = 0; index < resolved.numLayers; index++) {
+    const block = `decoder_block_${index}`;
+    specs.push({ path: `${block}/pre_attention_norm/scale`, shape: [D] });
+    if (resolved.usePostAttentionNorm) specs.push({ path: `${block}/post_attention_norm/scale`, shape: [D] });
+    specs.push(
+      { path: `${block}/attention/query/kernel`, shape: [N, D, H] },
+      { path: `${block}/attention/key/kernel`, shape: [K, D, H] },
+      { path: `${block}/attention/value/kernel`, shape: [K, D, H] },
+      { path: `${block}/attention/attention_output/kernel`, shape: [N, H, D] },
+      { path: `${block}/pre_ffw_norm/scale`, shape: [D] },
+    );
+    if (resolved.usePostFfwNorm) specs.push({ path: `${block}/post_ffw_norm/scale`, shape: [D] });
+    specs.push(
+      { path: `${block}/ffw_gating/kernel`, shape: [D, F] },
+      { path: `${block}/ffw_gating_2/kernel`, shape: [D, F] },
+      { path: `${block}/ffw_linear/kernel`, shape: [F, D] },
+    );
+  }
+  specs.push({ path: 'final_normalization/scale', shape: [D] });
+  return specs;
+}

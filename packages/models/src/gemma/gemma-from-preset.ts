@@ -6,7 +6,9 @@ import { argumentError } from '@tensorzoo/core';
 import { setRandomSeed } from '@tensorzoo/layers';
 import { getGemmaPreset, isGemmaPresetName, resolvePreset, type ResolvePresetOptions } from '../presets/index.js';
 import { GemmaBackbone } from './gemma-backbone.js';
-import { loadGemmaBackboneFromFolder, type LoadOptions, type LoadProgress } from './gemma-loader.js';
+import { convertTransformersConfig, detectPresetFormat, loadGemmaBackboneFromFolder, readKerasBackboneConfig, type LoadOptions, type LoadProgress } from './gemma-loader.js';
+import type { GemmaBackboneConfig } from './gemma-config.js';
+import { join } from 'node:path';
 
 export interface FromPresetOptions extends LoadOptions, Omit<ResolvePresetOptions, 'onProgress'> {
   /** Seed for the random weights of `loadWeights: false` (reproducible architectures). */
@@ -46,4 +48,13 @@ export async function gemmaBackboneFromPreset(preset: string | undefined, option
     return new GemmaBackbone({ ...config, ...options.config, dtype: options.dtype ?? 'float32' } as never);
   }
   return loadGemmaBackboneFromFolder(await presetFolder(preset, options), options);
+}
+
+/** The backbone configuration of any preset; for remote handles only the small files are fetched. */
+export async function presetBackboneConfig(preset: string | undefined, options: FromPresetOptions = {}): Promise<GemmaBackboneConfig> {
+  if (preset !== undefined && isGemmaPresetName(preset)) return { ...getGemmaPreset(preset).config } as unknown as GemmaBackboneConfig;
+  const folder = await presetFolder(preset, { ...options, loadWeights: false });
+  const { format, config } = await detectPresetFormat(folder);
+  const file = join(folder, 'config.json');
+  return format === 'keras' ? readKerasBackboneConfig(config, file) : convertTransformersConfig(config, file);
 }

@@ -140,7 +140,7 @@ export class GemmaCausalLM {
   private generateIds(packed: PackedBatch, stopTokenIds: readonly number[] | null, options: GenerateOptions): PackedBatch {
     const sampler = getSampler(options.sampler ?? this.sampler);
     const tokenIds = packed.tokenIds.map((row) => [...row]);
-    const promptMask = packed.paddingMask.map((row) => row.map((value) => (value ? 1 : 0)));
+    const promptMask: number[][] = packed.paddingMask.map((row) => row.map((value) => (value ? 1 : 0)));
     const batch = tokenIds.length;
     const length = tokenIds[0]?.length ?? 0;
     if (batch === 0 || tokenIds.some((row) => row.length !== length)) argumentError('generate', 'prompts', 'a non-empty batch of equal-length rows', `${batch} rows`);
@@ -158,7 +158,7 @@ export class GemmaCausalLM {
         if (promptMask[row]![index]) continue;
         const next = sampler.nextToken(logits.subarray(row * vocabulary, (row + 1) * vocabulary));
         tokenIds[row]![index] = next;
-        if (!finished[row]) options.onToken?.({ batchIndex: row, tokenId: next, position: index, text: this.preprocessor?.tokenizer.detokenize([next]) });
+        if (!finished[row]) options.onToken?.({ batchIndex: row, tokenId: next, position: index, text: this.preprocessor?.tokenizer.detokenize([next]) as string | undefined });
         if (stops?.has(next)) finished[row] = true;
       }
       index++;
@@ -197,7 +197,9 @@ export class GemmaCausalLM {
     for (const layerCache of cache) layerCache.dispose();
     replaceCache(next);
     const [batch, length, hidden] = hiddenStates.shape as [number, number, number];
-    const values = tidy(() => this.backbone.logits(slice(hiddenStates, [0, length - 1, 0], [batch, 1, hidden])).dataSync() as Float32Array);
+    const lastLogits = tidy(() => this.backbone.logits(slice(hiddenStates, [0, length - 1, 0], [batch, 1, hidden])));
+    const values = lastLogits.dataSync() as Float32Array;
+    lastLogits.dispose();
     hiddenStates.dispose();
     return values;
   }
