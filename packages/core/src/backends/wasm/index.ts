@@ -3,6 +3,7 @@
 // module registers the backend as 'wasm' (priority 2); `await setBackend('wasm')` creates it:
 // feature detection, module choice (relaxed SIMD where validated), memory, thread pool. Without
 // wasm SIMD it falls back to the reference backend with one warning.
+import type { Backend } from '../../backend.js';
 import { engine } from '../../engine.js';
 import { TensorzooError } from '../../errors.js';
 import { detectFeatures, type WasmFeatures, type WasmVariant } from './features.js';
@@ -12,7 +13,7 @@ import { WasmBackend } from './wasm-backend.js';
 export { ArenaAllocator, type ArenaMemory, type ArenaStats } from './allocator.js';
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 export { wasmKernels, registerWasmKernels } from './register-all-kernels.js';
-export type { WasmFeatures, WasmVariant } from './features.js';
+export { detectFeatures, type WasmFeatures, type WasmVariant } from './features.js';
 
 const settings = {
   threads: 0, // 0 = available cores
@@ -64,27 +65,29 @@ export async function wasmBackendInfo(): Promise<WasmBackendInfo> {
 
 let warnedNoSimd = false;
 
+/**
+ * What the 'wasm' factory creates: a WasmBackend, or — where this runtime has no wasm SIMD — the
+ * reference backend, with one warning. `features` defaults to the detected ones (tests pass others).
+ */
+export async function createWasmBackend(features?: WasmFeatures): Promise<Backend> {
+  const detected = features ?? (await detectFeatures());
+  if (!detected.simd) {
+    if (!warnedNoSimd) {
+      warnedNoSimd = true;
+      console.warn('tensorzoo wasm backend: this runtime has no WebAssembly SIMD; using the reference backend instead');
+    }
+    return engine.initialiseBackend('reference');
+  }
+  return WasmBackend.create(detected, {
+    threads: settings.threads || detected.cores,
+    relaxedSimd: settings.relaxedSimd,
+    minParallelWork: settings.minParallelWork,
+  });
+}
+
 export function registerWasmBackend(): void {
   registerWasmKernels();
-  engine.registerBackend({
-    name: 'wasm',
-    priority: 2,
-    create: async () => {
-      const features = await detectFeatures();
-      if (!features.simd) {
-        if (!warnedNoSimd) {
-          warnedNoSimd = true;
-          console.warn('tensorzoo wasm backend: this runtime has no WebAssembly SIMD; using the reference backend instead');
-        }
-        return engine.initialiseBackend('reference');
-      }
-      return WasmBackend.create(features, {
-        threads: settings.threads || features.cores,
-        relaxedSimd: settings.relaxedSimd,
-        minParallelWork: settings.minParallelWork,
-      });
-    },
-  });
+  engine.registerBackend({ name: 'wasm', priority: 2, create: () => createWasmBackend() });
 }
 
 registerWasmBackend();
