@@ -101,6 +101,10 @@ export function walkH5(open: OpenH5): H5NodeInfo[] {
     for (const name of [...group.keys()].sort()) {
       const childPath = path === '' ? name : `${path}/${name}`;
       const child = group.get(name);
+      // h5wasm follows soft links transparently; get_link names the target only for them.
+      if (!(child instanceof api.ExternalLink) && group.get_link(`/${childPath}`) !== null) {
+        throw new CheckpointError('soft and external links are not allowed in a weights file', { file: open.label, tensor: childPath });
+      }
       if (child instanceof api.Group) {
         visit(child, childPath);
       } else if (child instanceof api.Dataset) {

@@ -69,18 +69,29 @@ function indexDatasets(open: OpenH5, accept: (path: string) => boolean, into: Ma
 }
 
 class OpenKerasWeights implements KerasWeights {
+  // JavaScript-private (#) fields: test runners and loggers that walk an object's properties
+  // would otherwise reach h5wasm's Emscripten module, whose unexported-runtime getters abort
+  // the WebAssembly instance when touched.
+  readonly #datasets: Map<string, IndexedDataset>;
+  readonly #opened: OpenH5[];
+  readonly #description: string;
+
   constructor(
     readonly files: readonly string[],
-    private readonly datasets: Map<string, IndexedDataset>,
-    private readonly opened: OpenH5[],
-    private readonly description: string,
-  ) {}
+    datasets: Map<string, IndexedDataset>,
+    opened: OpenH5[],
+    description: string,
+  ) {
+    this.#datasets = datasets;
+    this.#opened = opened;
+    this.#description = description;
+  }
 
   private find(h5Path: string): IndexedDataset {
     const path = normalise(h5Path);
-    const entry = this.datasets.get(path);
+    const entry = this.#datasets.get(path);
     if (!entry) {
-      throw new CheckpointError(`tensor not found (the weights hold ${this.datasets.size} tensors)`, { file: this.description, tensor: path });
+      throw new CheckpointError(`tensor not found (the weights hold ${this.#datasets.size} tensors)`, { file: this.#description, tensor: path });
     }
     return entry;
   }
@@ -93,7 +104,7 @@ class OpenKerasWeights implements KerasWeights {
   }
 
   has(h5Path: string): boolean {
-    return this.datasets.has(normalise(h5Path));
+    return this.#datasets.has(normalise(h5Path));
   }
 
   info(h5Path: string): KerasTensorInfo {
@@ -102,11 +113,11 @@ class OpenKerasWeights implements KerasWeights {
   }
 
   paths(): string[] {
-    return [...this.datasets.keys()];
+    return [...this.#datasets.keys()];
   }
 
   close(): void {
-    for (const open of this.opened.splice(0)) open.close();
+    for (const open of this.#opened.splice(0)) open.close();
   }
 }
 

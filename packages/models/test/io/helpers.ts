@@ -56,8 +56,18 @@ export async function scratchDir(): Promise<{ path: string; cleanup: () => Promi
   return { path, cleanup: () => rm(path, { recursive: true, force: true }) };
 }
 
+const fixtureTrees = new Map<string, Promise<H5NodeInfo[]>>();
+
 /** Every group and dataset of an HDF5 file with attributes, shapes and dtypes. */
-export async function h5Tree(path: string): Promise<H5NodeInfo[]> {
+export function h5Tree(path: string): Promise<H5NodeInfo[]> {
+  // Fixture files never change, so their listings are computed once per test file.
+  if (!path.startsWith(fixturesDir)) return listH5(path);
+  let tree = fixtureTrees.get(path);
+  if (!tree) fixtureTrees.set(path, (tree = listH5(path)));
+  return tree;
+}
+
+async function listH5(path: string): Promise<H5NodeInfo[]> {
   const open = await openH5Path(path, 'test file');
   try {
     return walkH5(open);

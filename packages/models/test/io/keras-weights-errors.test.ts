@@ -64,6 +64,22 @@ test('a missing folder, file or tensor', async () => {
   }
 });
 
+test('soft and external links are refused, as Keras refuses them', async () => {
+  const { nodeH5Runtime } = await import('../../src/io/h5-runtime.js');
+  const runtime = await nodeH5Runtime();
+  const dir = await scratch();
+  for (const kind of ['soft', 'external'] as const) {
+    const path = join(dir, `${kind}.weights.h5`);
+    const file = new runtime.api.File(path, 'w');
+    const vars = file.create_group('layers').create_group('dense').create_group('vars');
+    vars.create_dataset({ name: '0', data: Float32Array.of(1, 2), shape: [2], dtype: '<f' });
+    if (kind === 'soft') vars.create_soft_link('/layers/dense/vars/0', '1');
+    else vars.create_external_link('/etc/secret.h5', '/data', '1');
+    file.close();
+    await expect(readKerasWeights(path), kind).rejects.toThrow(/tensor "layers\/dense\/vars\/1": soft and external links are not allowed in a weights file/);
+  }
+});
+
 test('a shape mismatch against what the caller expects', async () => {
   const weights = await readKerasWeights(single);
   try {

@@ -99,3 +99,10 @@ describe('bfloat16 (HDF5 opaque, 2 bytes, dtype="bfloat16")', () => {
     }
   });
 });
+
+test('printing a KerasWeights object (as a failing assertion does) leaves h5wasm usable', async () => {
+  const weights = await open('keras_gemma_tiny');
+  // Formatting the object for the failure message must not reach the Emscripten module.
+  expect(() => expect(weights).toBe(null)).toThrow(/expected/);
+  expect(weights.get('layers/rms_normalization/vars/0').shape).toEqual([48]);
+});

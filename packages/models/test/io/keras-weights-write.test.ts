@@ -27,7 +27,14 @@ async function scratch(): Promise<string> {
 // any limit from 149,760 up to 151,807 reproduces its split (spec §4.5's rule).
 const FIXTURE_SHARD_LIMIT = 150_000;
 
-async function fixtureVariables(name: string) {
+const fixtureVariableCache = new Map<string, ReturnType<typeof loadFixtureVariables>>();
+function fixtureVariables(name: string) {
+  let loaded = fixtureVariableCache.get(name);
+  if (!loaded) fixtureVariableCache.set(name, (loaded = loadFixtureVariables(name)));
+  return loaded;
+}
+
+async function loadFixtureVariables(name: string) {
   const reference = referenceWeights(name);
   const layout = layoutOf(reference.config);
   const weights = await readKerasWeights(fixture(name));
