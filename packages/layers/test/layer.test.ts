@@ -223,9 +223,11 @@ describeBackends('Layer', (suite) => {
     const copy = deserializeLayer(JSON.parse(JSON.stringify(serialized)));
     expect(copy).toBeInstanceOf(ReversibleEmbedding);
     expect(copy.getConfig()).toEqual(original.getConfig());
-    expect(() => deserializeLayer({ className: 'Block', config: {} })).toThrow(/deserializeLayer: argument 'className' expected a registered layer/);
-    registerLayer({ name: 'Block', fromConfig: (config) => new Block(config) });
-    expect(deserializeLayer({ className: 'Block', config: { name: 'decoder_block_9' } }).name).toBe('decoder_block_9');
+    // The registry is process-wide: a name per backend keeps each run's registration its own.
+    const className = `Block_${suite.backend}`;
+    expect(() => deserializeLayer({ className, config: {} })).toThrow(/deserializeLayer: argument 'className' expected a registered layer/);
+    registerLayer({ name: 'Block', fromConfig: (config) => new Block(config) }, className);
+    expect(deserializeLayer({ className, config: { name: 'decoder_block_9' } }).name).toBe('decoder_block_9');
   });
 
   suite.test('apply casts float tensors inside arrays and records to the compute dtype, and leaves ints alone', () => {

@@ -213,4 +213,16 @@ describeBackends('LoRA', (suite) => {
     inputs.dispose();
     [trained, plain, adapted, embedding].forEach((layer) => layer.dispose());
   });
+
+  suite.test('under a bfloat16 policy the factors are float32 and the merged kernel is rounded to bfloat16', () => {
+    const layer = new EinsumDense({ equation: 'ab,bc->ac', outputShape: 3, dtype: 'bfloat16' });
+    layer.build([1, 2]);
+    layer.enableLora(2, { loraAlpha: 3, bInitializer: { className: 'RandomUniform', config: { minval: -1, maxval: 1, seed: 12 } } });
+    expect([layer.kernelVariable.dtype, layer.loraKernelA!.dtype, layer.loraKernelB!.dtype, layer.kernel.dtype]).toEqual(['bfloat16', 'float32', 'float32', 'bfloat16']);
+    const product = naiveMatMul(layer.loraKernelA!.numpy(), layer.loraKernelB!.numpy(), 2, 2, 3);
+    const exact = Array.from(layer.kernelVariable.numpy(), (value, index) => value + 1.5 * product[index]!);
+    const rounded = take(tz.tensor(exact, [2, 3], 'bfloat16')).values;
+    expect(Array.from(layer.kernel.dataSync())).toEqual(rounded);
+    layer.dispose();
+  });
 });
