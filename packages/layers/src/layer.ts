@@ -48,8 +48,9 @@ export abstract class Layer<Input = any, Output = any> {
   private readonly createdNonTrainable: Variable[] = [];
 
   constructor(config: LayerConfig = {}) {
-    if (config.name !== undefined && (typeof config.name !== 'string' || config.name === ''))
-      argumentError(new.target.name, 'name', 'a non-empty string', config.name);
+    // Keras forbids '/' in names: it separates the parts of a path.
+    if (config.name !== undefined && (typeof config.name !== 'string' || config.name === '' || config.name.includes('/')))
+      argumentError(new.target.name, 'name', "a non-empty string without '/'", config.name);
     this.name = config.name ?? uniqueName(toSnakeCase(new.target.name));
     this.trainableFlag = config.trainable ?? true;
     this.dtypePolicy = getDTypePolicy(config.dtype);

@@ -87,6 +87,7 @@ describeBackends('Layer', (suite) => {
     ].map((layer) => layer.name);
     expect(names).toEqual(['einsum_dense', 'einsum_dense_1', 'query', 'rms_normalization', 'reversible_embedding', 'dropout', 'softmax', 'einsum_dense_2']);
     expect(() => new Dense({ units: 1, name: '' })).toThrow(/Dense: argument 'name' expected a non-empty string/);
+    expect(() => new Dense({ units: 1, name: 'attention/query' })).toThrow("Dense: argument 'name' expected a non-empty string without '/', received attention/query");
   });
 
   suite.test("nested paths; a Model's own name is left out of its layers' paths (gemma.md §1.8)", () => {
