@@ -35,16 +35,41 @@ export class BpeModel implements SegmentationModel {
   private pairScores = new Float64Array(0);
   private pairSizes = new Int32Array(0);
   private pairNodes = new Int32Array(0);
+  /** Binary heap of pair indices, with each entry's key (score, left) copied alongside. */
   private heap = new Int32Array(0);
+  private heapScores = new Float64Array(0);
+  private heapLefts = new Int32Array(0);
   private heapSize = 0;
   private pairCount = 0;
 
   /** For UNUSED pieces: the last split seen, as [leftStart, leftEnd, rightStart, rightEnd]. */
   private reverseMerges = new Map<number, [number, number, number, number]>();
   private readonly hasUnusedPieces: boolean;
+  /**
+   * Characters (as packed UTF-8 keys) that some piece has immediately before a U+2581; null when
+   * the text must be processed as one block (see `canSplitBefore`).
+   */
+  private readonly charactersBeforeSpaceSymbol: Set<number> | null;
 
   constructor(private readonly vocabulary: Vocabulary) {
     this.hasUnusedPieces = vocabulary.types.includes(PieceType.unused);
+    this.charactersBeforeSpaceSymbol = this.hasUnusedPieces ? null : findCharactersBeforeSpaceSymbol(vocabulary);
+  }
+
+  /**
+   * Whether no merge can ever join symbol `index - 1` with symbol `index`, so that the text on
+   * either side can be merged independently with exactly the same result as one global queue:
+   * the two sides never interact, and within each side the merge order (score, then position)
+   * is unchanged. That holds next to a frozen user-defined symbol, and before a symbol starting
+   * with U+2581 whose preceding character no piece ever has right before a U+2581 (a merge across
+   * the boundary would create such a piece). Models with UNUSED pieces are never split, because
+   * their re-segmentation depends on the global order of merges.
+   */
+  private canSplitBefore(text: Uint8Array, index: number): boolean {
+    if (this.frozen[index - 1] === 1 || this.frozen[index] === 1) return true;
+    const start = this.symbolStarts[index]!;
+    if (text[start] !== 0xe2 || text[start + 1] !== 0x96 || text[start + 2] !== 0x81) return false;
+    return !this.charactersBeforeSpaceSymbol!.has(characterKey(text, this.symbolStarts[index - 1]!, start));
   }
 
   private ensureCapacity(symbolCount: number): void {
@@ -67,6 +92,8 @@ export class BpeModel implements SegmentationModel {
       this.pairSizes = new Int32Array(capacity);
       this.pairNodes = new Int32Array(capacity);
       this.heap = new Int32Array(capacity);
+      this.heapScores = new Float64Array(capacity);
+      this.heapLefts = new Int32Array(capacity);
     }
   }
 
@@ -100,11 +127,28 @@ export class BpeModel implements SegmentationModel {
       symbolCount++;
     }
 
-    this.heapSize = 0;
-    this.pairCount = 0;
     if (this.hasUnusedPieces) this.reverseMerges.clear();
-    for (let index = 1; index < symbolCount; index++) this.maybeQueuePair(text, index - 1, index);
+    // Merge block by block between boundaries no merge can cross (one block without such boundaries).
+    const splittable = this.charactersBeforeSpaceSymbol !== null;
+    let blockStart = 0;
+    for (let index = 1; index <= symbolCount; index++) {
+      if (index < symbolCount && !(splittable && this.canSplitBefore(text, index))) continue;
+      this.heapSize = 0;
+      this.pairCount = 0;
+      for (let symbol = blockStart + 1; symbol < index; symbol++) this.maybeQueuePair(text, symbol - 1, symbol);
+      this.mergeQueuedPairs(text);
+      blockStart = index;
+    }
 
+    for (let index = 0; index !== -1; index = this.next[index]!) {
+      this.resegment(text, starts[index]!, ends[index]!, output);
+    }
+  }
+
+  /** Applies queued merges, best first, until the queue is empty. */
+  private mergeQueuedPairs(text: Uint8Array): void {
+    const starts = this.symbolStarts;
+    const ends = this.symbolEnds;
     while (this.heapSize > 0) {
       const pair = this.popTop();
       const left = this.pairLefts[pair]!;
@@ -123,10 +167,6 @@ export class BpeModel implements SegmentationModel {
 
       this.maybeQueuePair(text, this.previous[left]!, left);
       this.maybeQueuePair(text, left, afterRight);
-    }
-
-    for (let index = 0; index !== -1; index = this.next[index]!) {
-      this.resegment(text, starts[index]!, ends[index]!, output);
     }
   }
 
@@ -173,42 +213,89 @@ export class BpeModel implements SegmentationModel {
     this.resegment(text, start + leftLength, end, output);
   }
 
-  /** True when pair `first` must merge before pair `second`. */
-  private before(first: number, second: number): boolean {
-    const firstScore = this.pairScores[first]!;
-    const secondScore = this.pairScores[second]!;
-    if (firstScore !== secondScore) return firstScore > secondScore;
-    return this.pairLefts[first]! < this.pairLefts[second]!;
-  }
-
+  /** Adds a pair; the heap is ordered by higher score first, then smaller left index. */
   private pushHeap(pair: number): void {
     const heap = this.heap;
+    const heapScores = this.heapScores;
+    const heapLefts = this.heapLefts;
+    const score = this.pairScores[pair]!;
+    const left = this.pairLefts[pair]!;
     let index = this.heapSize++;
     while (index > 0) {
       const parentIndex = (index - 1) >> 1;
-      const parent = heap[parentIndex]!;
-      if (!this.before(pair, parent)) break;
-      heap[index] = parent;
+      const parentScore = heapScores[parentIndex]!;
+      if (score < parentScore || (score === parentScore && left > heapLefts[parentIndex]!)) break;
+      heap[index] = heap[parentIndex]!;
+      heapScores[index] = parentScore;
+      heapLefts[index] = heapLefts[parentIndex]!;
       index = parentIndex;
     }
     heap[index] = pair;
+    heapScores[index] = score;
+    heapLefts[index] = left;
   }
 
   private popTop(): number {
     const heap = this.heap;
+    const heapScores = this.heapScores;
+    const heapLefts = this.heapLefts;
     const top = heap[0]!;
-    const last = heap[--this.heapSize]!;
-    const size = this.heapSize;
+    const size = --this.heapSize;
+    const last = heap[size]!;
+    const lastScore = heapScores[size]!;
+    const lastLeft = heapLefts[size]!;
     let index = 0;
     for (;;) {
       let child = 2 * index + 1;
       if (child >= size) break;
-      if (child + 1 < size && this.before(heap[child + 1]!, heap[child]!)) child++;
-      if (!this.before(heap[child]!, last)) break;
+      let childScore = heapScores[child]!;
+      if (child + 1 < size) {
+        const siblingScore = heapScores[child + 1]!;
+        if (siblingScore > childScore || (siblingScore === childScore && heapLefts[child + 1]! < heapLefts[child]!)) {
+          child++;
+          childScore = siblingScore;
+        }
+      }
+      if (childScore < lastScore || (childScore === lastScore && heapLefts[child]! > lastLeft)) break;
       heap[index] = heap[child]!;
+      heapScores[index] = childScore;
+      heapLefts[index] = heapLefts[child]!;
       index = child;
     }
-    if (size > 0) heap[index] = last;
+    if (size > 0) {
+      heap[index] = last;
+      heapScores[index] = lastScore;
+      heapLefts[index] = lastLeft;
+    }
     return top;
   }
+}
+
+/** A number identifying the UTF-8 character bytes[start, end) (at most 4 bytes). */
+function characterKey(bytes: Uint8Array, start: number, end: number): number {
+  let key = end - start;
+  for (let index = start; index < end; index++) key = key * 256 + bytes[index]!;
+  return key;
+}
+
+/**
+ * Every character that directly precedes a U+2581 inside some piece that BPE can produce
+ * (NORMAL, USER_DEFINED, UNUSED). Returns null (never split) if a piece is not well-formed
+ * enough to tell.
+ */
+function findCharactersBeforeSpaceSymbol(vocabulary: Vocabulary): Set<number> | null {
+  const characters = new Set<number>();
+  for (let id = 0; id < vocabulary.size; id++) {
+    const type = vocabulary.types[id];
+    if (type !== PieceType.normal && type !== PieceType.userDefined && type !== PieceType.unused) continue;
+    const bytes = vocabulary.pieceBytes[id]!;
+    for (let position = 1; position + 2 < bytes.length; position++) {
+      if (bytes[position] !== 0xe2 || bytes[position + 1] !== 0x96 || bytes[position + 2] !== 0x81) continue;
+      let characterStart = position - 1;
+      while (characterStart > 0 && position - characterStart < 4 && (bytes[characterStart]! & 0xc0) === 0x80) characterStart--;
+      if ((bytes[characterStart]! & 0xc0) === 0x80 || leadByteLength(bytes[characterStart]!) !== position - characterStart) return null;
+      characters.add(characterKey(bytes, characterStart, position));
+    }
+  }
+  return characters;
 }

@@ -15,7 +15,7 @@
 // caller of this port needs them; that keeps the hot loop free of a second output array.
 
 import type { NormalizerSpec } from './model-proto.js';
-import type { PieceTrie } from './piece-trie.js';
+import { NO_NODE, ROOT_NODE, type PieceTrie } from './piece-trie.js';
 import { PrecompiledCharsmap, type CharsmapMatch } from './precompiled-charsmap.js';
 import { ByteBuffer, REPLACEMENT_CHARACTER, SPACE_SYMBOL, validCharacterLength } from './utf8.js';
 
@@ -27,6 +27,8 @@ export class Normalizer {
   private readonly removeExtraWhitespaces: boolean;
   private readonly escapeWhitespaces: boolean;
   private readonly charsmapMatch: CharsmapMatch = { consumed: 0, replacementOffset: 0 };
+  /** Per first byte: 1 when a user-defined symbol or a charsmap rule may start with it. */
+  private readonly mayMatchRule = new Uint8Array(256);
 
   // Result of the last `normalizePrefix` call: the replacement is prefixSource[prefixStart, prefixEnd).
   private prefixSource: Uint8Array = REPLACEMENT_CHARACTER;
@@ -49,6 +51,11 @@ export class Normalizer {
     this.addDummyPrefix = spec.addDummyPrefix;
     this.removeExtraWhitespaces = spec.removeExtraWhitespaces;
     this.escapeWhitespaces = spec.escapeWhitespaces;
+    for (let byte = 0; byte < 256; byte++) {
+      const userDefinedMatch = userDefinedSymbols !== null && userDefinedSymbols.child(ROOT_NODE, byte) !== NO_NODE;
+      const ruleMatch = this.charsmap !== null && this.charsmap.hasRuleStartingWith(byte);
+      this.mayMatchRule[byte] = userDefinedMatch || ruleMatch ? 1 : 0;
+    }
   }
 
   /**
@@ -56,6 +63,16 @@ export class Normalizer {
    * replacement is left in prefixSource[prefixStart, prefixEnd).
    */
   private normalizePrefix(input: Uint8Array, position: number, end: number): number {
+    if (this.mayMatchRule[input[position]!] === 0) {
+      // Fast path: no symbol or rule starts with this byte, so the character is copied as is.
+      const length = validCharacterLength(input, position, end);
+      if (length !== 0) {
+        this.prefixSource = input;
+        this.prefixStart = position;
+        this.prefixEnd = position + length;
+        return length;
+      }
+    }
     if (this.userDefinedSymbols !== null) {
       const length = this.userDefinedSymbols.longestPrefixLength(input, position, end);
       if (length > 0) {

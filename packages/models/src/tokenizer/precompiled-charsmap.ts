@@ -84,6 +84,14 @@ export class PrecompiledCharsmap {
     result.replacementOffset = longestValue;
   }
 
+  /** Whether any rule starts with `byte` (one transition from the root). */
+  hasRuleStartingWith(byte: number): boolean {
+    const units = this.units;
+    if (units.length === 0) return false;
+    const position = unitOffset(units[0]!) ^ byte;
+    return position < units.length && (units[position]! & 0x800000ff) >>> 0 === byte;
+  }
+
   /** Length of the NUL-terminated replacement at `offset` (clipped to the blob). */
   replacementLength(offset: number): number {
     const replacements = this.replacements;
