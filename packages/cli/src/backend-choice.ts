@@ -14,7 +14,7 @@ export async function selectBackend(command: string, name: BackendName | undefin
   const chosen = name ?? 'reference';
   let module: BackendModule = {};
   // A computed specifier: the GPU.js subpath (and gpu.js itself) loads only when asked for.
-  if (chosen !== 'reference') module = (await import(`@tensorzoo/core/backends/${chosen}`)) as BackendModule;
+  if (chosen !== 'reference') module = (await import(/* @vite-ignore */ `@tensorzoo/core/backends/${chosen}`)) as BackendModule;
   if (threads !== undefined) {
     if (!module.setThreadCount) throw new UsageError(`${command}: --threads applies to the wasm backend, received it with --backend ${chosen}`);
     await module.setThreadCount(threads);

@@ -22,7 +22,9 @@ export const layoutCommand: CommandSpec = {
     const axisNames = typeof values['axis-names'] === 'string' ? values['axis-names'].split(',') : ['batch', 'model'];
     if (axisNames.length !== shape.length)
       throw new UsageError(`layout: --axis-names expected ${shape.length} names for mesh ${meshText}, received ${JSON.stringify(values['axis-names'])}`);
-    const mesh = new DeviceMesh(shape, axisNames);
+    // Layouts are planned for a mesh of any size; the devices are named, not required to exist.
+    const deviceCount = shape.reduce((total, size) => total * size, 1);
+    const mesh = new DeviceMesh(shape, axisNames, Array.from({ length: deviceCount }, (_, index) => `device:${index}`));
     // Paths and shapes come from the configuration alone: a 27B preset is never allocated.
     const config = await GemmaBackbone.presetConfig(preset);
     const layoutMap = GemmaBackbone.getLayoutMap(mesh);
