@@ -11,7 +11,8 @@ export function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object' && 'shape' in (value as object) && 'dtype' in (value as object)) {
     const tensorLike = value as { shape: readonly number[]; dtype: string };
-    return `a ${tensorLike.dtype} tensor of shape [${tensorLike.shape.join(', ')}]`;
+    const article = /^[aeiou]/.test(tensorLike.dtype) ? 'an' : 'a';
+    return `${article} ${tensorLike.dtype} tensor of shape [${tensorLike.shape.join(', ')}]`;
   }
   return String(value);
 }

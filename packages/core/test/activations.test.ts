@@ -106,6 +106,15 @@ describeBackends('softmax', ({ test }) => {
     }
   });
 
+  test('an empty softmax axis gives an empty float32 result', async () => {
+    const x = tz.zeros([2, 0]);
+    await expectTensor(tz.softmax(x), [2, 0], 'float32', []);
+    await expectTensor(tz.logSoftmax(x), [2, 0], 'float32', []);
+    const rows = tz.zeros([0, 3], 'bfloat16');
+    await expectTensor(tz.softmax(rows), [0, 3], 'float32', []);
+    tz.dispose([x, rows]);
+  });
+
   test('bfloat16 logits give float32 probabilities', async () => {
     const x = tz.tensor([0, Math.log(3)], [2], 'bfloat16');
     const rounded = Array.from(x.dataSync());

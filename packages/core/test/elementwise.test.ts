@@ -347,6 +347,9 @@ describeBackends('elementwise errors', ({ test }) => {
     expectError(() => tz.logicalOr(b, f), 'logicalOr', "argument 'b'", 'a bool tensor', 'float32');
     expectError(() => tz.logicalAnd(b, 2), 'logicalAnd', "argument 'b'", 'a bool tensor or a boolean', 'received 2');
     expectError(() => tz.logicalNot(f), 'logicalNot', "argument 'x'", 'a bool tensor', 'float32');
+    const i = tz.zeros([2], 'int32');
+    expectError(() => tz.logicalNot(i), 'logicalNot', "argument 'x'", 'received an int32 tensor of shape [2]');
+    i.dispose();
     const three = tz.ones([3], 'bool');
     expectError(() => tz.logicalAnd(b, three), 'logicalAnd', "argument 'b'", 'broadcastable with a [2]', '[3]');
     tz.dispose([f, b, three]);

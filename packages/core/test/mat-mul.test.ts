@@ -74,6 +74,14 @@ describeBackends('matMul', ({ test }) => {
     tz.dispose([v, m]);
   });
 
+  test('transpose flags on a rank-1 operand are ignored (a vector is its own transpose)', async () => {
+    const v = tz.tensor([1, 2, 3]);
+    const m = tz.tensor([[1, 0], [0, 1], [1, 1]]);
+    await expectTensor(tz.matMul(v, m, { transposeA: true }), [2], 'float32', [4, 5]);
+    await expectTensor(tz.matMul(m, v, { transposeA: true, transposeB: true }), [2], 'float32', [4, 5]);
+    tz.dispose([v, m]);
+  });
+
   test('int32 × int32 stays int32; mixed int32 × float32 gives float32', async () => {
     const random = new TestRandom(3);
     const a = randomIntTensor(random, [2, 3, 4], -9, 9);

@@ -76,6 +76,7 @@ describeBackends('reshape, expandDims, squeeze', ({ test }) => {
     expectError(() => tz.reshape(x, [-1, -1]), 'reshape', "argument 'shape'", 'at most one -1', '[-1, -1]');
     expectError(() => tz.reshape(x, [-2, -3]), 'reshape', "argument 'shape'", 'non-negative integers or -1', '[-2, -3]');
     expectError(() => tz.reshape(x, [2.5, 2]), 'reshape', "argument 'shape'", '[2.5, 2]');
+    expectError(() => tz.reshape(x, 6 as unknown as number[]), 'reshape', "argument 'shape'", 'an array of integers', 'received 6');
     expectError(() => tz.expandDims(x, 3), 'expandDims', "argument 'axis'", '[-3, 2]', 'received 3');
     expectError(() => tz.squeeze(x, 0), 'squeeze', "argument 'axis'", 'axes of size 1', 'received 0');
     expectError(() => tz.squeeze(x, 2), 'squeeze', "argument 'axis'", '[-2, 1]', 'received 2');
@@ -113,6 +114,7 @@ describeBackends('transpose', ({ test }) => {
     const x = tz.zeros([2, 3, 4]);
     expectError(() => tz.transpose(x, [0, 1]), 'transpose', "argument 'perm'", 'a permutation of [0..2]', '[0, 1]');
     expectError(() => tz.transpose(x, [0, 0, 1]), 'transpose', "argument 'perm'", 'a permutation', '[0, 0, 1]');
+    expectError(() => tz.transpose(x, 1 as unknown as number[]), 'transpose', "argument 'perm'", 'a permutation of [0..2]', 'received 1');
     expectError(() => tz.transpose(x, [0, 1, 3]), 'transpose', "argument 'perm'", '[-3, 2]', '3');
     x.dispose();
   });
@@ -245,6 +247,8 @@ describeBackends('slice', ({ test }) => {
 
   test('errors', () => {
     const x = tz.zeros([2, 3]);
+    expectError(() => tz.slice(x, 1 as unknown as number[]), 'slice', "argument 'begin'", 'an array of integers', 'received 1');
+    expectError(() => tz.slice(x, [0], 2 as unknown as number[]), 'slice', "argument 'size'", 'an array of integers', 'received 2');
     expectError(() => tz.slice(x, [0, 0, 0]), 'slice', "argument 'begin'", 'at most 2 entries', '[0, 0, 0]');
     expectError(() => tz.slice(x, [3]), 'slice', "argument 'begin'", 'begin[0] in [-2, 2]', '[3]');
     expectError(() => tz.slice(x, [-3]), 'slice', "argument 'begin'", 'begin[0]', '[-3]');

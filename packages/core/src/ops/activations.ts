@@ -3,6 +3,7 @@
 import { argumentError } from '../errors.js';
 import { formatShape, normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
+import { zeros } from './creation.js';
 import { activeBackendHas, assertTensor, run, scoped } from './dispatch.js';
 import { add, cast, div, erf, exp, log, mul, sub, tanh, where } from './elementwise.js';
 import { max, sum } from './reductions.js';
@@ -57,6 +58,8 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
   }
   return scoped(() => {
     const input = x.dtype === 'float32' ? x : cast(x, 'float32');
+    // Nothing to normalise over an empty axis (and max over it would be an error).
+    if (x.size === 0) return zeros(x.shape);
     if (activeBackendHas('Softmax') && (mask === undefined || shapesEqual(mask.shape, x.shape))) {
       const [moved, inverse] = moveAxisLast(input, position);
       const [movedMask] = mask ? moveAxisLast(mask, position) : [undefined];
@@ -74,6 +77,7 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
 export function logSoftmax(x: Tensor, axis = -1): Tensor {
   asFloat('logSoftmax', x);
   const position = normalizeAxis('logSoftmax', axis, x.rank);
+  if (x.size === 0) return zeros(x.shape);
   return scoped(() => {
     const shifted = sub(x, max(x, position, true));
     return sub(shifted, log(sum(exp(shifted), position, true)));

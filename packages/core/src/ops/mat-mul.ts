@@ -15,8 +15,9 @@ export interface MatMulOptions {
 export function matMul(a: Tensor, b: Tensor, options: MatMulOptions = {}): Tensor {
   assertTensor('matMul', 'a', a);
   assertTensor('matMul', 'b', b);
-  const transposeA = options.transposeA ?? false;
-  const transposeB = options.transposeB ?? false;
+  // A vector is its own transpose: the flags only apply to operands of rank ≥ 2.
+  const transposeA = (options.transposeA ?? false) && a.rank >= 2;
+  const transposeB = (options.transposeB ?? false) && b.rank >= 2;
   if (a.rank === 0) argumentError('matMul', 'a', 'a tensor of rank ≥ 1', a);
   if (b.rank === 0) argumentError('matMul', 'b', 'a tensor of rank ≥ 1', b);
   for (const [name, value] of [['a', a], ['b', b]] as const)

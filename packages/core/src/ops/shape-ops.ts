@@ -9,6 +9,7 @@ import { assertTensor, run } from './dispatch.js';
 /** Same data, new shape; one dimension may be -1 (inferred). Shares data: no copy. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
   assertTensor('reshape', 'x', x);
+  if (!Array.isArray(shape)) argumentError('reshape', 'shape', 'an array of integers', shape);
   const inferredAt = shape.indexOf(-1);
   if (shape.filter((dimension) => dimension === -1).length > 1) argumentError('reshape', 'shape', 'at most one -1', formatShape(shape));
   if (!shape.every((dimension) => dimension === -1 || (Number.isInteger(dimension) && dimension >= 0)))
@@ -28,6 +29,7 @@ export function reshape(x: Tensor, shape: Shape): Tensor {
 export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   assertTensor('transpose', 'x', x);
   const rank = x.rank;
+  if (perm !== undefined && !Array.isArray(perm)) argumentError('transpose', 'perm', `a permutation of [0..${rank - 1}]`, perm);
   const permutation = perm ? perm.map((axis) => normalizeAxis('transpose', axis, rank, 'perm')) : [...Array(rank).keys()].reverse();
   if (permutation.length !== rank || new Set(permutation).size !== rank)
     argumentError('transpose', 'perm', `a permutation of [0..${rank - 1}]`, perm);
@@ -119,6 +121,8 @@ export function split(x: Tensor, sizesOrCount: number | readonly number[], axis 
 /** x[begin : begin + size] per axis; a size of -1 runs to the end; negative begins count from the end. */
 export function slice(x: Tensor, begin: readonly number[], size?: readonly number[]): Tensor {
   assertTensor('slice', 'x', x);
+  if (!Array.isArray(begin)) argumentError('slice', 'begin', 'an array of integers', begin);
+  if (size !== undefined && !Array.isArray(size)) argumentError('slice', 'size', 'an array of integers', size);
   if (begin.length > x.rank) argumentError('slice', 'begin', `at most ${x.rank} entries`, begin);
   if (size && size.length > x.rank) argumentError('slice', 'size', `at most ${x.rank} entries`, size);
   const start = x.shape.map((dimension, axis) => {
