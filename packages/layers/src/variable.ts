@@ -30,6 +30,9 @@ export class Variable {
   trainable: boolean;
   private owner: VariableOwner | null;
   private current: Tensor | null;
+  /** Set until the first read: weights materialize lazily, so a model that is loaded (or only
+   * inspected, like a 27B architecture for its layout) never pays for random initialization. */
+  private pendingInitializer: ReturnType<typeof getInitializer> | null = null;
   private versionCounter = 0;
 
   /**
@@ -53,10 +56,7 @@ export class Variable {
     this.owner = options.owner ?? null;
     this.current = null;
     if (options.initialValue !== undefined) this.current = tz.keep(this.convert(options.initialValue));
-    else {
-      const initial = getInitializer(options.initializer ?? 'zeros').call(this.shape, 'float32');
-      this.current = tz.keep(this.adopt(initial));
-    }
+    else this.pendingInitializer = getInitializer(options.initializer ?? 'zeros');
   }
 
   /** The owner's path + '/' + name ('decoder_block_0/attention/query/kernel'); the name alone without an owner. */
@@ -74,11 +74,21 @@ export class Variable {
   }
 
   get isDisposed(): boolean {
-    return this.current === null;
+    return this.current === null && this.pendingInitializer === null;
+  }
+
+  /** Whether the value exists yet (false until the first read of a never-assigned variable). */
+  get isMaterialized(): boolean {
+    return this.current !== null;
   }
 
   /** The current value. Owned by the variable: do not dispose it; it is replaced by `assign`. */
   get value(): Tensor {
+    if (!this.current && this.pendingInitializer) {
+      const initial = this.pendingInitializer.call(this.shape, 'float32');
+      this.pendingInitializer = null;
+      this.current = tz.keep(this.adopt(initial));
+    }
     if (!this.current) throw new TensorzooError(`Variable '${this.path}' was used after dispose()`);
     return this.current;
   }
@@ -91,6 +101,7 @@ export class Variable {
     const next = tz.keep(this.convert(value));
     this.current?.dispose();
     this.current = next;
+    this.pendingInitializer = null;
     this.versionCounter++;
   }
 
@@ -102,6 +113,7 @@ export class Variable {
   dispose(): void {
     this.current?.dispose();
     this.current = null;
+    this.pendingInitializer = null;
   }
 
   /** Sets the owner once (a layer adopting a variable made outside it). */
