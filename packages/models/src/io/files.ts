@@ -1,18 +1,21 @@
 // File-system helpers shared by every checkpoint reader and writer: atomic writes, JSON configs
 // with clear errors, and validation of the file names that index files point at.
 
-import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
-
 import { CheckpointError, describeError } from './errors.js';
+import { baseName, joinPath, parentFolder } from './paths.js';
+
+// Node's file system is imported on first use, not at load time, so that this module (and the
+// byte-level readers that use its pure helpers) also load in browsers.
+const nodeFs = () => import('node:fs/promises');
 
 /**
  * The temporary name a file is written under before being renamed into place: same folder (so
  * the rename stays on one file system and is atomic), hidden, and unique per call.
  */
 export function temporaryPathFor(path: string): string {
-  return join(dirname(path), `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+  const random = Array.from(globalThis.crypto.getRandomValues(new Uint8Array(4)), (byte) => byte.toString(16).padStart(2, '0')).join('');
+  const processId = typeof process === 'undefined' ? 0 : process.pid;
+  return joinPath(parentFolder(path), `.${baseName(path)}.${processId}.${random}.tmp`);
 }
 
 /**
@@ -21,6 +24,7 @@ export function temporaryPathFor(path: string): string {
  * anything fails.
  */
 export async function writeAtomically(path: string, writeTo: (temporaryPath: string) => Promise<void>): Promise<void> {
+  const { rename, unlink } = await nodeFs();
   const temporaryPath = temporaryPathFor(path);
   try {
     await writeTo(temporaryPath);
@@ -33,6 +37,7 @@ export async function writeAtomically(path: string, writeTo: (temporaryPath: str
 
 /** Writes bytes or text to `path` atomically (temporary name, then rename). */
 export async function writeFileAtomic(path: string, contents: Uint8Array | string): Promise<void> {
+  const { open } = await nodeFs();
   await writeAtomically(path, async (temporaryPath) => {
     const handle = await open(temporaryPath, 'w');
     try {
@@ -51,6 +56,7 @@ export function missingFileError(path: string, what: string, cause?: unknown): C
 
 /** Reads a whole file; a missing file is a CheckpointError that says what the file is for. */
 export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
+  const { readFile } = await nodeFs();
   try {
     const buffer = await readFile(path);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -62,6 +68,7 @@ export async function readFileBytes(path: string, what: string): Promise<Uint8Ar
 
 /** Size in bytes of a file, or undefined when it does not exist. */
 export async function fileSize(path: string): Promise<number | undefined> {
+  const { stat } = await nodeFs();
   try {
     const info = await stat(path);
     return info.isFile() ? info.size : undefined;
@@ -122,6 +129,7 @@ export function checkShardName(name: unknown, where: { file: string; tensor?: st
 
 /** Writes raw bytes to an already-open file position by position (used to patch files in place). */
 export async function writeAt(path: string, patches: { position: number; bytes: Uint8Array }[]): Promise<void> {
+  const { open } = await nodeFs();
   const handle = await open(path, 'r+');
   try {
     for (const patch of patches) await handle.write(patch.bytes, 0, patch.bytes.byteLength, patch.position);

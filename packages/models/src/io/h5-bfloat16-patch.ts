@@ -16,8 +16,6 @@
 // tensor data) aborts the write rather than risk patching data. The file is then reopened and
 // every bf16 dataset checked to read back as 2-byte opaque (see keras-weights-write).
 
-import { open } from 'node:fs/promises';
-
 import { CheckpointError } from './errors.js';
 
 /** h5wasm's dtype string for the placeholder type (little-endian unsigned 16-bit integer). */
@@ -77,6 +75,7 @@ export function patchBfloat16InBytes(bytes: Uint8Array, expected: number, label:
 /** Patches a file on disk in place, reading it in chunks so files of any size work. */
 export async function patchBfloat16InFile(path: string, expected: number, label: string = path): Promise<void> {
   if (expected === 0) return;
+  const { open } = await import('node:fs/promises');
   const handle = await open(path, 'r+');
   try {
     const chunkSize = 16 * 1024 * 1024;

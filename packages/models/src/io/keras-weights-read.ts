@@ -3,12 +3,11 @@
 // Tensors are addressed by their HDF5 dataset path exactly as stored, for example
 // `layers/reversible_embedding/vars/0`; `gemma-h5-layout.ts` maps those to Keras variable paths.
 
-import { join } from 'node:path';
-
 import { CheckpointError } from './errors.js';
 import { checkShardName, fileSize, parseJson, readFileBytes } from './files.js';
 import { openH5Bytes, openH5Path, readDatasetBytes, type OpenH5 } from './h5-runtime.js';
 import { walkH5, type H5NodeInfo } from './h5-tree.js';
+import { baseName, joinPath, parentFolder } from './paths.js';
 import { checkExpectedShape, dtypeByteSize, storedDataFromBytes, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
 
 /** KerasHub's file names inside a preset folder (spec §3.2, §4.5). */
@@ -200,20 +199,20 @@ export async function readKerasWeights(location: string): Promise<KerasWeights> 
   let singleName = KERAS_WEIGHTS_FILE;
   let indexName: string | undefined;
   if (location.endsWith('.h5')) {
-    folder = join(location, '..');
-    singleName = location.slice(folder.length).replace(/^[/\\]+/, '');
+    folder = parentFolder(location);
+    singleName = baseName(location);
   } else if (location.endsWith('.json')) {
-    folder = join(location, '..');
-    indexName = location.slice(folder.length).replace(/^[/\\]+/, '');
-  } else if ((await fileSize(join(location, KERAS_SHARDED_INDEX_FILE))) !== undefined) {
+    folder = parentFolder(location);
+    indexName = baseName(location);
+  } else if ((await fileSize(joinPath(location, KERAS_SHARDED_INDEX_FILE))) !== undefined) {
     indexName = KERAS_SHARDED_INDEX_FILE;
-  } else if ((await fileSize(join(location, KERAS_WEIGHTS_FILE))) === undefined) {
+  } else if ((await fileSize(joinPath(location, KERAS_WEIGHTS_FILE))) === undefined) {
     throw new CheckpointError(`no Keras weights: neither ${KERAS_WEIGHTS_FILE} nor ${KERAS_SHARDED_INDEX_FILE} exists`, { file: location });
   }
   const source: WeightsSource = {
-    label: (name) => join(folder, name),
-    readText: async (name, what) => new TextDecoder().decode(await readFileBytes(join(folder, name), what)),
-    openH5: (name, what) => openH5Path(join(folder, name), what),
+    label: (name) => joinPath(folder, name),
+    readText: async (name, what) => new TextDecoder().decode(await readFileBytes(joinPath(folder, name), what)),
+    openH5: (name, what) => openH5Path(joinPath(folder, name), what),
   };
   return readFromSource(source, singleName, indexName);
 }

@@ -4,9 +4,6 @@
 // Keras' sharded form (`model.weights.json` + `model_00000.weights.h5`, ...) split exactly where
 // Keras would split it (spec §4.5).
 
-import { readdir, rename, unlink } from 'node:fs/promises';
-import { join } from 'node:path';
-
 import { CheckpointError } from './errors.js';
 import { temporaryPathFor, writeAtomically, writeFileAtomic } from './files.js';
 import type { KerasGroup } from './gemma-h5-layout.js';
@@ -14,6 +11,7 @@ import { BFLOAT16_PLACEHOLDER_DTYPE, patchBfloat16InBytes, patchBfloat16InFile }
 import { memoryH5Runtime, nodeH5Runtime, openH5Bytes, openH5Path, summariseHdf5Error, type H5File, type H5Runtime, type OpenH5 } from './h5-runtime.js';
 import { walkH5 } from './h5-tree.js';
 import { KERAS_SHARDED_INDEX_FILE, KERAS_WEIGHTS_FILE } from './keras-weights-read.js';
+import { joinPath } from './paths.js';
 import { checkStoredTensor, storedByteLength, type StoredDType, type StoredTensor } from './stored-tensor.js';
 
 export interface KerasWeightEntry {
@@ -218,11 +216,12 @@ function shardIndexText(shards: ShardPlan[]): string {
  */
 export async function writeKerasWeights(presetDir: string, entries: readonly KerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<void> {
   const { shards, sharded } = planShards(planGroups(entries, options.groups), options.maxShardSizeBytes);
+  const { readdir, rename, unlink } = await import('node:fs/promises');
   const runtime = await nodeH5Runtime();
   const written: { temporaryPath: string; finalPath: string }[] = [];
   try {
     for (const shard of shards) {
-      const finalPath = join(presetDir, shard.fileName);
+      const finalPath = joinPath(presetDir, shard.fileName);
       const temporaryPath = temporaryPathFor(finalPath);
       written.push({ temporaryPath, finalPath });
       await writeCheckedShard(runtime, temporaryPath, shard, finalPath);
@@ -235,12 +234,12 @@ export async function writeKerasWeights(presetDir: string, entries: readonly Ker
   const staleShard = /^model_(\d{5})\.weights\.h5$/;
   for (const name of await readdir(presetDir)) {
     const match = staleShard.exec(name);
-    if (match && (!sharded || Number(match[1]) >= shards.length)) await unlink(join(presetDir, name));
+    if (match && (!sharded || Number(match[1]) >= shards.length)) await unlink(joinPath(presetDir, name));
   }
   if (sharded) {
-    await writeFileAtomic(join(presetDir, KERAS_SHARDED_INDEX_FILE), shardIndexText(shards));
+    await writeFileAtomic(joinPath(presetDir, KERAS_SHARDED_INDEX_FILE), shardIndexText(shards));
   } else {
-    await unlink(join(presetDir, KERAS_SHARDED_INDEX_FILE)).catch((error: NodeJS.ErrnoException) => {
+    await unlink(joinPath(presetDir, KERAS_SHARDED_INDEX_FILE)).catch((error: NodeJS.ErrnoException) => {
       if (error.code !== 'ENOENT') throw error;
     });
   }

@@ -2,11 +2,9 @@
 // `model.safetensors.index.json` (its `weight_map` from key to shard file) plus the shards.
 // Tensor data is read on demand, so a checkpoint is never loaded into memory as a whole.
 
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
-import { join } from 'node:path';
-
 import { CheckpointError, describeError } from './errors.js';
 import { checkShardName, fileSize, parseJson, readFileBytes } from './files.js';
+import { baseName, joinPath, parentFolder } from './paths.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors-format.js';
 import { checkExpectedShape, storedDataFromBytes, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
 
@@ -50,7 +48,10 @@ interface ByteSource {
   close(): void;
 }
 
-function diskSource(path: string, what: string): ByteSource {
+type NodeFs = typeof import('node:fs');
+
+function diskSource(fs: NodeFs, path: string, what: string): ByteSource {
+  const { closeSync, fstatSync, openSync, readSync } = fs;
   let descriptor: number;
   try {
     descriptor = openSync(path, 'r');
@@ -207,23 +208,25 @@ function fromIndex(indexLabel: string, indexText: string, openShard: (name: stri
  * `.safetensors` file or an index `.json` file.
  */
 export async function readSafetensors(location: string): Promise<SafetensorsWeights> {
-  if (location.endsWith('.safetensors')) return fromSingle(diskSource(location, 'safetensors file'));
+  // Imported here rather than at the top so the byte-level reader below also loads in browsers.
+  const fs = await import('node:fs');
+  if (location.endsWith('.safetensors')) return fromSingle(diskSource(fs, location, 'safetensors file'));
   let folder = location;
   let indexPath: string | undefined;
   if (location.endsWith('.json')) {
     indexPath = location;
-    folder = join(location, '..');
-  } else if ((await fileSize(join(location, SAFETENSORS_INDEX_FILE))) !== undefined) {
-    indexPath = join(location, SAFETENSORS_INDEX_FILE);
+    folder = parentFolder(location);
+  } else if ((await fileSize(joinPath(location, SAFETENSORS_INDEX_FILE))) !== undefined) {
+    indexPath = joinPath(location, SAFETENSORS_INDEX_FILE);
   }
   if (indexPath === undefined) {
-    if ((await fileSize(join(location, SAFETENSORS_FILE))) === undefined) {
+    if ((await fileSize(joinPath(location, SAFETENSORS_FILE))) === undefined) {
       throw new CheckpointError(`no safetensors weights: neither ${SAFETENSORS_FILE} nor ${SAFETENSORS_INDEX_FILE} exists`, { file: location });
     }
-    return fromSingle(diskSource(join(location, SAFETENSORS_FILE), 'safetensors file'));
+    return fromSingle(diskSource(fs, joinPath(location, SAFETENSORS_FILE), 'safetensors file'));
   }
   const indexText = new TextDecoder().decode(await readFileBytes(indexPath, 'safetensors index'));
-  return fromIndex(indexPath, indexText, (name) => diskSource(join(folder, name), `safetensors shard named by ${indexPath}`));
+  return fromIndex(indexPath, indexText, (name) => diskSource(fs, joinPath(folder, name), `safetensors shard named by ${baseName(indexPath!)}`));
 }
 
 /**

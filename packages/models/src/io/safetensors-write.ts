@@ -1,7 +1,5 @@
 // Writing safetensors files (the layout of safetensors-format.ts), atomically on disk or to bytes.
 
-import { open } from 'node:fs/promises';
-
 import { CheckpointError } from './errors.js';
 import { writeAtomically } from './files.js';
 import { encodeSafetensorsHeader, SAFETENSORS_NAME_OF } from './safetensors-format.js';
@@ -45,6 +43,7 @@ function plan(tensors: TensorsArgument, metadata: Record<string, string> | undef
  */
 export async function writeSafetensors(path: string, tensors: TensorsArgument, metadata?: Record<string, string>): Promise<void> {
   const { header, tensors: ordered } = plan(tensors, metadata, path);
+  const { open } = await import('node:fs/promises');
   await writeAtomically(path, async (temporaryPath) => {
     const handle = await open(temporaryPath, 'w');
     try {
