@@ -199,6 +199,10 @@ describeBackends('random', ({ test }) => {
 
 describeBackends('creation errors', ({ test }) => {
   test('ragged nested arrays', () => expectError(() => tz.tensor([[1, 2], [3]]), 'tensor', "argument 'values'", 'shape [2, 2]', 'length 1'));
+  test('uneven nesting depth', () => {
+    expectError(() => tz.tensor([[1], [[2]]] as unknown as number[][]), 'tensor', "argument 'values'", 'shape [2, 1]', 'a deeper nesting');
+    expectError(() => tz.tensor([[1, 2], 3] as unknown as number[][]), 'tensor', "argument 'values'", 'shape [2, 2]', 'length scalar at depth 1');
+  });
   test('shape that does not match the values', () => expectError(() => tz.tensor([1, 2, 3], [2, 2]), 'tensor', "argument 'shape'", '3 elements', '[2, 2]'));
   test('negative or fractional shape', () => {
     expectError(() => tz.zeros([2, -1]), 'fill', "argument 'shape'", 'non-negative integers', '[2, -1]');

@@ -162,6 +162,7 @@ describeBackends('einsum errors', ({ test }) => {
     expectError(() => tz.einsum('i1->i', a), 'einsum', "argument 'equation'", 'letters', '"i1"');
     expectError(() => tz.einsum('ij->k', a), 'einsum', "argument 'equation'", 'output letters that appear in an input', "'k'");
     expectError(() => tz.einsum('ij->ii', a), 'einsum', "argument 'equation'", 'distinct output letters', "'i'");
+    expectError(() => tz.einsum('ij->i.j', a), 'einsum', "argument 'equation'", 'an output of letters', '"i.j"');
     expectError(() => tz.einsum('ij->i->j', a), 'einsum', "argument 'equation'", 'at most one "->"');
     expectError(() => tz.einsum('...i...->i', a), 'einsum', "argument 'equation'", 'at most one "..."');
     expectError(() => tz.einsum(7 as unknown as string, a), 'einsum', "argument 'equation'", 'a string', 'number');

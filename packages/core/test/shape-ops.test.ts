@@ -198,6 +198,7 @@ describeBackends('concat, stack, split', ({ test }) => {
     const b = tz.zeros([3, 3]);
     const i = tz.zeros([2, 3], 'int32');
     const s = tz.tensor(1);
+    expectError(() => tz.concat(a as unknown as tz.Tensor[]), 'concat', "argument 'tensors'", 'a non-empty array', 'a float32 tensor of shape [2, 3]');
     expectError(() => tz.concat([]), 'concat', "argument 'tensors'", 'a non-empty array');
     expectError(() => tz.concat([a, b], 1), 'concat', "argument 'tensors[1]'", 'shape [2, 3] except along axis 1', '[3, 3]');
     expectError(() => tz.concat([a, i]), 'concat', "argument 'tensors[1]'", 'dtype float32', 'int32');
