@@ -15,8 +15,9 @@ export const ROOT_NODE = 0;
 export class PieceTrie {
   /** Use `PieceTrie.build`. */
   constructor(
-    private readonly base: Int32Array,
-    private readonly check: Int32Array,
+    /** Exposed for hot loops that inline `child`; treat as read-only. */
+    readonly base: Int32Array,
+    readonly check: Int32Array,
     readonly values: Int32Array,
     readonly entryCount: number,
   ) {}

@@ -16,7 +16,7 @@
 // the user-defined branch), while the `<unk>` edge is computed entirely in float32.
 
 import { PieceType } from './model-proto.js';
-import { NO_NODE, ROOT_NODE } from './piece-trie.js';
+import { ROOT_NODE } from './piece-trie.js';
 import { leadByteLength } from './utf8.js';
 import type { SegmentationModel, Segments, Vocabulary } from './vocabulary.js';
 
@@ -30,6 +30,11 @@ export class UnigramModel implements SegmentationModel {
   private readonly minimumScore: number;
   private readonly maximumScore: number;
   private readonly unknownScore: number;
+  /** Per trie node: 0 no piece (or UNUSED), 1 a scored piece, 2 a user-defined piece. */
+  private readonly nodeKinds: Uint8Array;
+  /** Per trie node: the piece score (float32 value) and id. */
+  private readonly nodeScores: Float64Array;
+  private readonly nodeIds: Int32Array;
   private bestScores = new Float32Array(0);
   private bestStarts = new Int32Array(0);
   private bestIds = new Int32Array(0);
@@ -45,6 +50,18 @@ export class UnigramModel implements SegmentationModel {
     this.minimumScore = minimum;
     this.maximumScore = maximum;
     this.unknownScore = Math.fround(minimum - UNKNOWN_PENALTY);
+
+    const values = vocabulary.pieceTrie.values;
+    this.nodeKinds = new Uint8Array(values.length);
+    this.nodeScores = new Float64Array(values.length);
+    this.nodeIds = new Int32Array(values.length).fill(-1);
+    for (let node = 0; node < values.length; node++) {
+      const id = values[node]!;
+      if (id < 0 || vocabulary.types[id] === PieceType.unused) continue;
+      this.nodeKinds[node] = vocabulary.types[id] === PieceType.userDefined ? 2 : 1;
+      this.nodeScores[node] = vocabulary.scores[id]!;
+      this.nodeIds[node] = id;
+    }
   }
 
   encode(text: Uint8Array, length: number, output: Segments): void {
@@ -64,9 +81,12 @@ export class UnigramModel implements SegmentationModel {
     bestIds.fill(-1, 0, length + 1);
 
     const trie = this.vocabulary.pieceTrie;
-    const values = trie.values;
-    const types = this.vocabulary.types;
-    const scores = this.vocabulary.scores;
+    const base = trie.base;
+    const check = trie.check;
+    const trieSize = check.length;
+    const nodeKinds = this.nodeKinds;
+    const nodeScores = this.nodeScores;
+    const nodeIds = this.nodeIds;
     const maximumScore = this.maximumScore;
     const unknownScore = this.unknownScore;
     const unknownId = this.vocabulary.unknownId;
@@ -78,20 +98,18 @@ export class UnigramModel implements SegmentationModel {
       let hasSingleCharacterPiece = false;
       let node = ROOT_NODE;
       for (let end = start + 1; end <= length; end++) {
-        node = trie.child(node, text[end - 1]!);
-        if (node === NO_NODE) break;
-        const id = values[node]!;
-        if (id < 0) continue;
-        const type = types[id]!;
-        if (type === PieceType.unused) continue;
+        const next = base[node]! + text[end - 1]!;
+        if (next >= trieSize || check[next] !== node) break;
+        node = next;
+        const kind = nodeKinds[node]!;
+        if (kind === 0) continue;
         const pieceLength = end - start;
-        const score =
-          type === PieceType.userDefined ? Math.fround(pieceLength * maximumScore) - 0.1 : scores[id]!;
+        const score = kind === 2 ? Math.fround(pieceLength * maximumScore) - 0.1 : nodeScores[node]!;
         const candidate = score + scoreUntilHere;
         if (bestStarts[end] === -1 || candidate > bestScores[end]!) {
           bestScores[end] = candidate; // rounds to float32 like the C++ assignment
           bestStarts[end] = start;
-          bestIds[end] = id;
+          bestIds[end] = nodeIds[node]!;
         }
         if (pieceLength === characterLength) hasSingleCharacterPiece = true;
       }
