@@ -1,6 +1,6 @@
 // GemmaBackbone (KerasHub keras_hub/src/models/gemma/gemma_backbone.py, spec §1): token ids →
 // final-normalized hidden states [B, T, D]. Gemma 1 and 2 (post norms, soft caps, sliding window).
-import { argumentError, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
+import { argumentError, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
 import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
 import { gemmaVariableSpecs, queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
@@ -149,7 +149,11 @@ export class GemmaBackbone extends Model {
 
   private embed(tokenIds: Tensor): Tensor {
     const embedded = this.embedding.apply(tokenIds) as Tensor;
-    const scaled = mul(embedded, Math.fround(Math.sqrt(this.config.hiddenDim)));
+    // sqrt(D) in float32, rounded to the compute dtype first as KerasHub does (45.25 for D = 2048 in bf16).
+    let multiplier = Math.fround(Math.sqrt(this.config.hiddenDim));
+    if (this.computeDtype === 'bfloat16') multiplier = bfloat16BitsToFloat32(float32ToBfloat16Bits(multiplier));
+    if (this.computeDtype === 'float16') multiplier = float16BitsToFloat32(float32ToFloat16Bits(multiplier));
+    const scaled = mul(embedded, multiplier);
     embedded.dispose();
     return scaled;
   }
