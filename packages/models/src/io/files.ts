@@ -126,15 +126,3 @@ export function checkShardName(name: unknown, where: { file: string; tensor?: st
   }
   return name as string;
 }
-
-/** Writes raw bytes to an already-open file position by position (used to patch files in place). */
-export async function writeAt(path: string, patches: { position: number; bytes: Uint8Array }[]): Promise<void> {
-  const { open } = await nodeFs();
-  const handle = await open(path, 'r+');
-  try {
-    for (const patch of patches) await handle.write(patch.bytes, 0, patch.bytes.byteLength, patch.position);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}

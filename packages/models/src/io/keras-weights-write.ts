@@ -143,7 +143,12 @@ function ensureGroup(file: H5File, path: string): void {
 function writeShardContents(runtime: H5Runtime, fsPath: string, shard: ShardPlan, label: string): void {
   // libver ("earliest", "v108"): superblock 0 and version-1 object headers, as h5py writes by
   // default, and what the bfloat16 patch relies on.
-  const file = new runtime.api.File(fsPath, 'w', { libver: ['earliest', 'v108'] });
+  let file: H5File;
+  try {
+    file = new runtime.api.File(fsPath, 'w', { libver: ['earliest', 'v108'] });
+  } catch (error) {
+    throw new CheckpointError(`cannot create the file: ${summariseHdf5Error(error)}`, { file: label }, { cause: error });
+  }
   let current = '';
   try {
     for (const step of shard.steps) {
@@ -216,7 +221,9 @@ function shardIndexText(shards: ShardPlan[]): string {
  */
 export async function writeKerasWeights(presetDir: string, entries: readonly KerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<void> {
   const { shards, sharded } = planShards(planGroups(entries, options.groups), options.maxShardSizeBytes);
-  const { readdir, rename, unlink } = await import('node:fs/promises');
+  const { mkdir, readdir, rename, unlink } = await import('node:fs/promises');
+  // Like KerasHub's save_to_preset, which makes the preset folder if needed.
+  await mkdir(presetDir, { recursive: true });
   const runtime = await nodeH5Runtime();
   const written: { temporaryPath: string; finalPath: string }[] = [];
   try {

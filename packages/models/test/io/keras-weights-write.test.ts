@@ -157,6 +157,14 @@ test('scalars, integers and an exact file name', async () => {
   weights.close();
 });
 
+test('the preset folder is created when missing; an exact file path is not', async () => {
+  const root = await scratch();
+  const entries = [{ h5Path: 'layers/a/vars/0', tensor: float32([3], 1) }];
+  await writeKerasWeights(join(root, 'new', 'preset'), entries);
+  expect(await readdir(join(root, 'new', 'preset'))).toEqual(['model.weights.h5']);
+  await expect(writeKerasWeightsFile(join(root, 'absent', 'x.weights.h5'), entries)).rejects.toThrow(/absent\/x\.weights\.h5: cannot create the file: /);
+});
+
 describe('errors name the tensor', () => {
   const tensor = float32([4], 0);
   test('float16 cannot be written (h5wasm has no 2-byte float type)', async () => {
