@@ -82,6 +82,13 @@ describeBackends('softmax', ({ test }) => {
     tz.dispose([x, mask]);
   });
 
+  test('masking is exact even when every kept logit is below -1e9', async () => {
+    const x = tz.tensor([[-1e10, -2e10, 5], [-3e10, -3e10, -3e10]]);
+    const mask = tz.tensor([[true, true, false], [true, false, true]]);
+    await expectTensor(tz.softmax(x, -1, mask), [2, 3], 'float32', [1, 0, 0, 0.5, 0, 0.5]);
+    tz.dispose([x, mask]);
+  });
+
   test('random masks (broadcast too) against the softmax over the unmasked entries', async () => {
     const random = new TestRandom(2);
     for (const [shape, maskShape, axis] of [[[4, 5], [4, 5], -1], [[2, 3, 4], [3, 4], -1], [[2, 3, 4], [2, 1, 4], 1], [[3, 6], [1, 6], 0]] as [number[], number[], number][]) {

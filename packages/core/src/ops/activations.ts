@@ -66,7 +66,10 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
       const out = run('Softmax', movedMask ? { x: moved, mask: movedMask } : { x: moved }, {}, moved.shape);
       return inverse ? transpose(out, inverse) : out;
     }
-    const filled = mask ? where(mask, input, -1e9) : input;
+    // Masked entries become -inf, so exp gives exactly 0 whatever the other logits are (a finite
+    // filler such as -1e9 wins the max when every kept logit is below it). A fully masked row
+    // then computes NaN, and every one of its entries is replaced by 0 below.
+    const filled = mask ? where(mask, input, -Infinity) : input;
     const shifted = sub(filled, max(filled, position, true));
     const exponent = exp(shifted);
     const out = div(exponent, sum(exponent, position, true));
