@@ -139,6 +139,19 @@ describeBackends('memory', ({ test, backend }) => {
     tz.dispose([table, ids]);
   });
 
+  test('a tensor made on the reference backend moves to the active backend on first use', async () => {
+    await tz.setBackend('reference');
+    const x = tz.tensor([1, 2, 3]);
+    const view = tz.reshape(x, [3, 1]);
+    await tz.setBackend(backend);
+    await expectTensor(tz.add(x, 1), [3], 'float32', [2, 3, 4]);
+    expect(x.backendName).toBe(backend);
+    // The view shares the record, so it moved too.
+    expect(view.backendName).toBe(backend);
+    await expectTensor(view, [3, 1], 'float32', [1, 2, 3]);
+    x.dispose();
+  });
+
   test('getBackend reports the active backend', () => {
     expect(tz.getBackend()).toBe(backend);
     expect(tz.engine.registeredBackends()).toContain(backend);
