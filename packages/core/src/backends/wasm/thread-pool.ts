@@ -58,8 +58,12 @@ export class ThreadPool {
       const data = { module: init.module, memory: init.memory, control: controlBuffer, taskNames: init.taskNames, index };
       ready.push(
         new Promise<void>((resolve, reject) => {
+          let markReady = () => {};
           const onMessage = (message: { type: string; message?: string }) => {
-            if (message.type === 'ready') resolve();
+            if (message.type === 'ready') {
+              markReady();
+              resolve();
+            }
             else if (message.type === 'error') pool.errors.push(message.message ?? 'unknown error');
           };
           if (NodeWorker) {
@@ -69,7 +73,9 @@ export class ThreadPool {
               pool.errors.push(error.message);
               reject(error);
             });
-            worker.unref(); // an idle pool must not keep the process alive
+            // Referenced while starting (so the ready message is awaited), then unreferenced: an idle
+            // pool must not keep the process alive.
+            markReady = () => worker.unref();
             workers.push(worker);
           } else {
             const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
