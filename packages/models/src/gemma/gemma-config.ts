@@ -1,6 +1,6 @@
 // GemmaBackbone's constructor arguments (KerasHub keras_hub/src/models/gemma/gemma_backbone.py,
 // spec §1.1), with their defaults and the validation KerasHub leaves out.
-import { argumentError } from '@tensorzoo/core';
+import { argumentError, TensorzooError } from '@tensorzoo/core';
 
 export type GemmaDType = 'float32' | 'bfloat16' | 'float16';
 
@@ -134,6 +134,19 @@ export function fromKerasConfig(kerasConfig: Record<string, unknown>): GemmaBack
 
 /** Our config → KerasHub's `config` object, keys in KerasHub's insertion order. */
 export function toKerasConfig(config: ResolvedGemmaConfig): Record<string, unknown> {
+  // KerasHub has no query_pre_attn_scalar: express it through query_head_dim_normalize when one of
+  // the two scales it offers equals it, and refuse to write a preset that would change the model.
+  let normalize = config.queryHeadDimNormalize;
+  const scalar = config.queryPreAttentionScalar;
+  if (scalar !== null) {
+    if (scalar === config.headDim) normalize = true;
+    else if (scalar === Math.floor(config.hiddenDim / config.numQueryHeads)) normalize = false;
+    else
+      throw new TensorzooError(
+        `saveToPreset: queryPreAttentionScalar ${scalar} cannot be written to a KerasHub config (its scales are headDim ${config.headDim} or hiddenDim / numQueryHeads ${Math.floor(config.hiddenDim / config.numQueryHeads)})`,
+      );
+  }
+  config = { ...config, queryHeadDimNormalize: normalize };
   const out: Record<string, unknown> = {
     name: config.name,
     trainable: config.trainable,

@@ -110,8 +110,8 @@ export function checkShardName(name: unknown, where: { file: string; tensor?: st
   const problem =
     typeof name !== 'string'
       ? `is not a string (${JSON.stringify(name)})`
-      : name.length === 0
-        ? 'is empty'
+      : name.length === 0 || name === '.'
+        ? 'is not a file name'
         : name.startsWith('/') || name.startsWith('\\') || /^[A-Za-z]:/.test(name)
           ? 'is an absolute path'
           : name.includes('..')

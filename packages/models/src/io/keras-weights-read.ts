@@ -32,7 +32,7 @@ export interface KerasWeights {
   has(h5Path: string): boolean;
   /** Shape, dtype and file of a dataset without reading its data. */
   info(h5Path: string): KerasTensorInfo;
-  /** Every dataset path, in HDF5's (alphabetical, depth-first) order. */
+  /** Every dataset path: file by file, each in HDF5's order (depth first, names sorted). */
   paths(): string[];
   /** Releases the open files; the object must not be used afterwards. */
   close(): void;

@@ -14,7 +14,7 @@
 // Input strings are converted to UTF-8 with `TextEncoder` (a lone surrogate becomes U+FFFD). To
 // pass other bytes (for example malformed UTF-8), give a `Uint8Array`.
 
-import { argumentError } from '@tensorzoo/core';
+import { TensorzooError, argumentError } from '@tensorzoo/core';
 import { BpeModel } from './bpe-model.js';
 import { ModelType, PieceType, parseModelProto, type SentencePieceModelProto } from './model-proto.js';
 import { Normalizer } from './normalizer.js';
@@ -164,6 +164,22 @@ export class SentencePieceProcessor {
     }
     this.normalizer.normalize(input, length, this.normalizedBuffer);
     this.model.encode(this.normalizedBuffer.bytes, this.normalizedBuffer.length, this.segments);
+    // WORD and CHAR models look whole words/characters up with PieceToId, which can answer a
+    // CONTROL piece (for example the text "<s>" in a word model). The library does not count the
+    // text of a control piece as consumed, so its consistency check fails and encoding returns
+    // an error status (the Python binding raises); we raise a clear error too.
+    const types = this.vocabulary.types;
+    for (let index = 0; index < this.segments.length; index++) {
+      const id = this.segments.ids[index]!;
+      if (types[id] === PieceType.control) {
+        const surface = utf8ToString(this.normalizedBuffer.bytes.subarray(this.segments.starts[index]!, this.segments.ends[index]!));
+        throw new TensorzooError(
+          `SentencePieceProcessor.${operation}: the text segment ${JSON.stringify(surface)} is the control piece ` +
+            `${JSON.stringify(this.vocabulary.pieces[id])} (id ${id}); the SentencePiece library cannot encode such text either ` +
+            `(it fails with "all normalized characters are not consumed")`,
+        );
+      }
+    }
   }
 
   /** Token ids of `text`, identical to the library's `EncodeAsIds`. No BOS/EOS are added. */

@@ -67,7 +67,7 @@ describeBackends('embedded tinycode-gemma2-6m', () => {
     const loss = model.score([ids.slice(0, -1)], { scoringMode: 'loss', targetIds: [ids.slice(1)] });
     const values = loss.dataSync();
     loss.dispose();
-    const mean = values.reduce((total, value) => total + value, 0) / values.length;
+    const mean = Array.from(values).reduce((total, value) => total + value, 0) / values.length;
     expect(values.length).toBe(512);
     expect(Math.abs(mean - demo.held_out_first512.mean_nll)).toBeLessThan(1e-3);
   });

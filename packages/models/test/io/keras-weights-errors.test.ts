@@ -148,7 +148,7 @@ test('readJson: clear errors for a missing or corrupt config', async () => {
 test('checkShardName accepts plain names only', () => {
   const where = { file: 'index.json' };
   expect(checkShardName('model-00001-of-00002.safetensors', where)).toBe('model-00001-of-00002.safetensors');
-  for (const bad of ['', '..', 'a/../b', '/abs', '\\\\server\\share', 'D:evil', 'dir/file', 'a\u0000b', 3]) {
+  for (const bad of ['', '.', '..', 'a/../b', '/abs', '\\\\server\\share', 'D:evil', 'dir/file', 'a\u0000b', 3]) {
     expect(() => checkShardName(bad, where), String(bad)).toThrow(CheckpointError);
   }
 });
