@@ -64,6 +64,19 @@ describeBackends('elementwise binary', ({ test }) => {
         tz.dispose([a.tensor, b]);
       });
 
+    if (name !== 'div' && name !== 'pow')
+      for (const [shapeA, shapeB] of broadcastPairs)
+        test(`${name} of int32 [${shapeA}] and [${shapeB}] is exact`, async () => {
+          const random = new TestRandom(name.length * 53 + shapeA.length * 5 + shapeB.length);
+          const aValues = random.ints(size(shapeA), -5, 5);
+          const bValues = random.ints(size(shapeB), -5, 5);
+          const a = tz.tensor(aValues, shapeA, 'int32');
+          const b = tz.tensor(bValues, shapeB, 'int32');
+          const expected = naiveBinary({ values: aValues, shape: shapeA }, { values: bValues, shape: shapeB }, definition);
+          await expectTensor(op(a, b), expected.shape, dtype === 'bool' ? 'bool' : 'int32', expected.values);
+          tz.dispose([a, b]);
+        });
+
     test(`${name} with a number on either side`, async () => {
       const x = tz.tensor([low, (low + high) / 2, high]);
       const right = await readAndDispose(op(x, 1.5));
