@@ -12,3 +12,9 @@ test.each(readdirSync(sourceDir).filter((name) => name.endsWith('.ts')))('%s has
   const staticNodeImports = text.split('\n').filter((line) => /^\s*import\s(?!type\b).*from\s+['"](node:|fs|path|os|crypto)/.test(line));
   expect(staticNodeImports).toEqual([]);
 });
+
+test('no compiled JavaScript sits beside the sources', () => {
+  // Vite resolves `./files.js` to a real files.js before files.ts, so a stray tsc emit into
+  // src/ silently replaces the code under test with a stale copy.
+  expect(readdirSync(sourceDir).filter((name) => /\.(js|d\.ts|js\.map)$/.test(name))).toEqual([]);
+});
