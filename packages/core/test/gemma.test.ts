@@ -77,7 +77,7 @@ describeBackends('rmsNorm', ({ test }) => {
     const scale = randomFloatTensor(random, [8]);
     const xHalf = tz.cast(x.tensor, 'bfloat16');
     const scaleHalf = tz.cast(scale.tensor, 'bfloat16');
-    const expected = naiveRmsNorm(Array.from(xHalf.dataSync()), 8, Array.from(scaleHalf.dataSync()), 1e-6);
+    const expected = naiveRmsNorm(Array.from(await xHalf.data()), 8, Array.from(await scaleHalf.data()), 1e-6);
     await expectTensor(tz.rmsNorm(xHalf, scaleHalf), [2, 8], 'float32', expected, 1e-6, 1e-5);
     tz.dispose([x.tensor, scale.tensor, xHalf, scaleHalf]);
   });

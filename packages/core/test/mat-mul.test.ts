@@ -100,8 +100,8 @@ describeBackends('matMul', ({ test }) => {
       const b = randomFloatTensor(random, [4, 2]);
       const storedA = tz.cast(a.tensor, dtype);
       const storedB = tz.cast(b.tensor, dtype);
-      const roundedA = Array.from(storedA.dataSync());
-      const roundedB = Array.from(storedB.dataSync());
+      const roundedA = Array.from(await storedA.data());
+      const roundedB = Array.from(await storedB.data());
       const expected = naiveMatMul({ values: roundedA, shape: [3, 4] }, { values: roundedB, shape: [4, 2] });
       await expectTensor(tz.matMul(storedA, storedB), [3, 2], 'float32', expected.values, 1e-6, 1e-5);
       await expectTensor(tz.matMul(a.tensor, storedB), [3, 2], 'float32', naiveMatMul({ values: a.values, shape: [3, 4] }, { values: roundedB, shape: [4, 2] }).values, 1e-6, 1e-5);
