@@ -37,7 +37,8 @@ function unify(op: string, a: TensorLike, b: TensorLike, float: boolean): [Tenso
   return [castA, castB, created];
 }
 
-// Arithmetic kernels never see two bools: NumPy would give a bool holding 1 + 1, so they count in int32.
+// Arithmetic kernels keep their input dtype, so two bools would give a bool holding 1 + 1: arithmetic
+// on two bools counts in int32 instead (comparisons, maximum and minimum stay bool).
 const arithmeticKernels: ReadonlySet<BinaryKernelName> = new Set(['Add', 'Sub', 'Mul', 'Div', 'Pow']);
 
 function binary(kernelName: BinaryKernelName, op: string, a: TensorLike, b: TensorLike, float = false): Tensor {
