@@ -162,7 +162,7 @@ export class Normalizer {
   /** The common identity case (no rules, no user symbols, spaces kept): one pass, no lookups. */
   private copyEscaped(input: Uint8Array, start: number, end: number, output: ByteBuffer): void {
     const escape = this.escapeWhitespaces;
-    let bytes = output.bytes;
+    const bytes = output.bytes;
     let outputLength = output.length;
     let position = start;
     while (position < end) {
@@ -190,7 +190,6 @@ export class Normalizer {
       }
     }
     output.length = outputLength;
-    bytes = output.bytes;
   }
 
   private removeTrailingSpaces(output: ByteBuffer): void {
