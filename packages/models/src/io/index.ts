@@ -54,6 +54,14 @@ export {
   type KerasGroup,
 } from './gemma-h5-layout.js';
 export {
+  readGemmaKerasWeights,
+  readGemmaKerasWeightsFromBytes,
+  writeGemmaKerasWeights,
+  writeGemmaKerasWeightsToBytes,
+  type ReadGemmaWeightsOptions,
+  type WriteGemmaWeightsOptions,
+} from './gemma-weights.js';
+export {
   SAFETENSORS_FILE,
   SAFETENSORS_INDEX_FILE,
   readSafetensors,
