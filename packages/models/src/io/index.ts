@@ -69,7 +69,7 @@ export {
   type SafetensorsTensorInfo,
   type SafetensorsWeights,
 } from './safetensors-read.js';
-export { writeSafetensors, writeSafetensorsToBytes } from './safetensors-write.js';
+export { writeSafetensors, writeSafetensorsSharded, writeSafetensorsToBytes, type WriteShardedSafetensorsOptions } from './safetensors-write.js';
 export { SAFETENSORS_DTYPES } from './safetensors-format.js';
 export {
   LORA_FILE_SUFFIX,

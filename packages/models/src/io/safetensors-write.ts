@@ -1,9 +1,11 @@
 // Writing safetensors files (the layout of safetensors-format.ts), atomically on disk or to bytes.
 
 import { CheckpointError } from './errors.js';
-import { writeAtomically } from './files.js';
+import { writeAtomically, writeFileAtomic } from './files.js';
+import { joinPath } from './paths.js';
+import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './safetensors-read.js';
 import { encodeSafetensorsHeader, SAFETENSORS_NAME_OF } from './safetensors-format.js';
-import { checkStoredTensor, dtypeByteSize, storedByteLength, storedDataBytes, type StoredTensor } from './stored-tensor.js';
+import { checkStoredTensor, dtypeByteSize, elementCount, storedByteLength, storedDataBytes, type StoredTensor } from './stored-tensor.js';
 
 type TensorsArgument = ReadonlyMap<string, StoredTensor> | Readonly<Record<string, StoredTensor>>;
 
@@ -68,4 +70,81 @@ export function writeSafetensorsToBytes(tensors: TensorsArgument, metadata?: Rec
     offset += storedByteLength(tensor);
   }
   return bytes;
+}
+
+export interface WriteShardedSafetensorsOptions {
+  /** Largest shard in bytes (transformers' `max_shard_size`; its default is 5 GB = 5e9). */
+  maxShardSizeBytes: number;
+  /** Each file's `__metadata__` (transformers writes `{ format: "pt" }`). */
+  metadata?: Record<string, string>;
+}
+
+/**
+ * Splits tensors into shards as huggingface_hub's `split_state_dict_into_shards` does (in the
+ * given order: a tensor larger than the limit gets a shard of its own, otherwise a tensor that
+ * would overflow the current shard starts a new one) and names them as transformers'
+ * `save_pretrained` does (`model-00001-of-00003.safetensors`).
+ */
+function planSafetensorsShards(tensors: [string, StoredTensor][], maxShardSizeBytes: number): [string, StoredTensor][][] {
+  const shards: [string, StoredTensor][][] = [];
+  let current: [string, StoredTensor][] = [];
+  let currentBytes = 0;
+  for (const entry of tensors) {
+    const bytes = storedByteLength(entry[1]);
+    if (bytes > maxShardSizeBytes) {
+      shards.push([entry]);
+      continue;
+    }
+    if (current.length > 0 && currentBytes + bytes > maxShardSizeBytes) {
+      shards.push(current);
+      current = [];
+      currentBytes = 0;
+    }
+    current.push(entry);
+    currentBytes += bytes;
+  }
+  if (current.length > 0) shards.push(current);
+  return shards;
+}
+
+/**
+ * Writes a Hugging Face checkpoint folder's weights: one `model.safetensors` when everything fits
+ * in one shard, else `model-0000i-of-0000n.safetensors` files and `model.safetensors.index.json`
+ * (keys sorted, 2-space indent, `total_parameters` and `total_size`, as transformers writes it).
+ * Files from an earlier save that the new one does not use are removed, as `save_pretrained` does.
+ */
+export async function writeSafetensorsSharded(folder: string, tensors: TensorsArgument, options: WriteShardedSafetensorsOptions): Promise<string[]> {
+  const pairs: [string, StoredTensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, StoredTensor>);
+  if (!(options.maxShardSizeBytes > 0)) throw new CheckpointError(`maxShardSizeBytes must be positive, got ${options.maxShardSizeBytes}`, { file: folder });
+  for (const [key, tensor] of pairs) checkStoredTensor(tensor, { file: folder, tensor: key });
+  const shards = planSafetensorsShards(pairs, options.maxShardSizeBytes);
+  const count = shards.length;
+  const names = count <= 1 ? [SAFETENSORS_FILE] : shards.map((_, index) => `model-${String(index + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.safetensors`);
+  const { mkdir, readdir, unlink } = await import('node:fs/promises');
+  await mkdir(folder, { recursive: true });
+  for (let index = 0; index < Math.max(count, 1); index++) {
+    await writeSafetensors(joinPath(folder, names[index]!), new Map(shards[index] ?? []), options.metadata);
+  }
+  const weightMap: Record<string, string> = {};
+  let totalSize = 0;
+  let totalParameters = 0;
+  shards.forEach((shard, index) => {
+    for (const [key, tensor] of shard) {
+      weightMap[key] = names[index]!;
+      totalSize += storedByteLength(tensor);
+      totalParameters += elementCount(tensor.shape);
+    }
+  });
+  const stale = (name: string) => /^model(-\d{5}-of-\d{5})?\.safetensors$/.test(name) && !names.includes(name);
+  for (const name of await readdir(folder)) if (stale(name)) await unlink(joinPath(folder, name));
+  if (count > 1) {
+    const sortedMap = Object.fromEntries(Object.keys(weightMap).sort().map((key) => [key, weightMap[key]]));
+    const index = { metadata: { total_parameters: totalParameters, total_size: totalSize }, weight_map: sortedMap };
+    await writeFileAtomic(joinPath(folder, SAFETENSORS_INDEX_FILE), `${JSON.stringify(index, null, 2)}\n`);
+  } else {
+    await unlink(joinPath(folder, SAFETENSORS_INDEX_FILE)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code !== 'ENOENT') throw error;
+    });
+  }
+  return count > 1 ? [SAFETENSORS_INDEX_FILE, ...names] : names;
 }

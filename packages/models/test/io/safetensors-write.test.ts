@@ -2,12 +2,12 @@
 // round trips are bit-exact, and every kind of damaged or hostile input is a clear error naming
 // the file (and the tensor where there is one).
 
-import { readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 
 import { readSafetensors, readSafetensorsFromBytes } from '../../src/io/safetensors-read.js';
-import { writeSafetensors, writeSafetensorsToBytes } from '../../src/io/safetensors-write.js';
+import { writeSafetensors, writeSafetensorsSharded, writeSafetensorsToBytes } from '../../src/io/safetensors-write.js';
 import type { StoredTensor } from '../../src/io/stored-tensor.js';
 import { fixture, sameTensor, scratchDir } from './helpers.js';
 
@@ -38,6 +38,26 @@ describe.each(['hf_gemma_native/model.safetensors', 'hf_gemma2_native/model.safe
     });
   },
 );
+
+test('sharded writing reproduces the transformers bf16 sharded checkpoint byte for byte', async () => {
+  const folder = fixture('hf_gemma_native_bf16_sharded');
+  const original = await readSafetensors(folder);
+  const tensors = new Map(original.keys().map((key) => [key, original.get(key)]));
+  original.close();
+  const out = await scratch();
+  // transformers saved it with a limit below the embedding's 131,072 bytes, so the embedding got
+  // a shard of its own and everything else (32,064 bytes) the second.
+  const written = await writeSafetensorsSharded(out, tensors, { maxShardSizeBytes: 100_000, metadata: { format: 'pt' } });
+  const files = ['model.safetensors.index.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors'];
+  expect(written).toEqual(files);
+  for (const file of files) expect(Buffer.compare(await readFile(join(out, file)), await readFile(join(folder, file))), file).toBe(0);
+  // Saving again below the limit leaves a single model.safetensors and removes the shards.
+  expect(await writeSafetensorsSharded(out, tensors, { maxShardSizeBytes: 10 * 1024 ** 3, metadata: { format: 'pt' } })).toEqual(['model.safetensors']);
+  expect(await readdir(out)).toEqual(['model.safetensors']);
+  const single = await readSafetensors(out);
+  for (const [key, tensor] of tensors) expect(sameTensor(single.get(key), tensor), key).toBe(true);
+  single.close();
+});
 
 test('every dtype round trips, including scalars and empty tensors', async () => {
   const tensors: Record<string, StoredTensor> = {
