@@ -34,6 +34,9 @@ describeBackends('creation', ({ test }) => {
   test('tensor rounds to float32 and truncates to int32', async () => {
     await expectTensor(tz.tensor([0.1]), [1], 'float32', [Math.fround(0.1)]);
     await expectTensor(tz.tensor([1.9, -1.9], [2], 'int32'), [2], 'int32', [1, -1]);
+    // Out-of-range values saturate, as cast does (never wrap modulo 2³²).
+    await expectTensor(tz.tensor([3e9, -Infinity, NaN], [3], 'int32'), [3], 'int32', [2147483647, -2147483648, 0]);
+    await expectTensor(tz.fill([1], 5e9, 'int32'), [1], 'int32', [2147483647]);
   });
 
   test('tensor with size-0 dims', async () => {

@@ -162,6 +162,38 @@ describeBackends('storage dtypes', ({ test }) => {
     });
   }
 
+  // Every (from, to) pair: the expected value is the source's compute value converted to `to`
+  // (float → int truncates, anything → bool tests ≠ 0, float32 → half rounds to nearest even).
+  const castSamples = [0, 1, -1, 2.75, -2.75, 100.5, 1e-3, 70000];
+  const computeValue = (value: number, dtype: tz.DType): number => {
+    switch (dtype) {
+      case 'float32':
+        return Math.fround(value);
+      case 'int32':
+        return Number.isNaN(value) ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(value)));
+      case 'bool':
+        return value !== 0 ? 1 : 0;
+      case 'bfloat16':
+        return tz.bfloat16BitsToFloat32(tz.float32ToBfloat16Bits(value));
+      case 'float16':
+        return tz.float16BitsToFloat32(tz.float32ToFloat16Bits(value));
+    }
+  };
+  for (const from of tz.allDTypes)
+    for (const to of tz.allDTypes)
+      test(`cast ${from} → ${to}`, async () => {
+        const x = tz.tensor(castSamples, [castSamples.length], from);
+        const source = castSamples.map((value) => computeValue(value, from));
+        await expectTensor(tz.cast(x, to), [castSamples.length], to, source.map((value) => computeValue(value, to)));
+        x.dispose();
+      });
+
+  test('float → int32 saturates: NaN → 0, out-of-range and infinities → the nearest end', async () => {
+    const x = tz.tensor([NaN, Infinity, -Infinity, 3e9, -3e9, 2147483520, -2.9]);
+    await expectTensor(tz.cast(x, 'int32'), [7], 'int32', [0, 2147483647, -2147483648, 2147483647, -2147483648, 2147483520, -2]);
+    x.dispose();
+  });
+
   test('cast float16 → bfloat16 goes through float32', async () => {
     const x = tz.tensor([0.1, 1000.5, 2 ** -24], [3], 'float16');
     const y = tz.cast(x, 'bfloat16');

@@ -45,6 +45,12 @@ function toStorage(values: ArrayLike<number>, dtype: DType): StorageValues {
   }
   const out = allocate(dtype, values.length);
   if (dtype === 'bool') for (let index = 0; index < values.length; index++) out[index] = values[index] ? 1 : 0;
+  else if (dtype === 'int32' && !(values instanceof Int32Array))
+    // Truncate and saturate as the Cast kernel does (a plain Int32Array store wraps modulo 2³²).
+    for (let index = 0; index < values.length; index++) {
+      const value = values[index]!;
+      out[index] = value !== value ? 0 : Math.max(-2147483648, Math.min(2147483647, Math.trunc(value)));
+    }
   else (out as Float32Array | Int32Array).set(values as ArrayLike<number>);
   return out;
 }
