@@ -140,8 +140,14 @@ export class BpeModel implements SegmentationModel {
       blockStart = index;
     }
 
+    const canonicalIds = this.vocabulary.canonicalIds;
     for (let index = 0; index !== -1; index = this.next[index]!) {
-      this.resegment(text, starts[index]!, ends[index]!, output);
+      const node = this.nodes[index]!;
+      const pieceId = node === NO_NODE ? -1 : trie.valueAt(node);
+      // The symbol's trie node already names its piece; canonicalIds applies PieceToId's rule
+      // that a reserved piece with the same text wins.
+      if (pieceId >= 0 && !this.hasUnusedPieces) output.push(starts[index]!, ends[index]!, canonicalIds[pieceId]!);
+      else this.resegment(text, starts[index]!, ends[index]!, output);
     }
   }
 
