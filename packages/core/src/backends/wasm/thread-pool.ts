@@ -35,6 +35,8 @@ export class ThreadPool {
   private readonly args: Float64Array;
   private errors: string[] = [];
   private terminated = false;
+  /** Set when a worker exits or fails outside a task: waiting for it would hang forever. */
+  private lost: string | null = null;
 
   private constructor(
     readonly threads: number,
@@ -71,7 +73,11 @@ export class ThreadPool {
             worker.on('message', onMessage);
             worker.on('error', (error: Error) => {
               pool.errors.push(error.message);
+              pool.lost ??= `worker ${index} failed: ${error.message}`;
               reject(error);
+            });
+            worker.on('exit', (code: number) => {
+              if (!pool.terminated) pool.lost ??= `worker ${index} exited (code ${code})`;
             });
             // Referenced while starting (so the ready message is awaited), then unreferenced: an idle
             // pool must not keep the process alive.
@@ -81,7 +87,10 @@ export class ThreadPool {
             const url = URL.createObjectURL(new Blob([workerSource], { type: 'text/javascript' }));
             const worker = new Worker(url);
             worker.onmessage = (event) => onMessage(event.data);
-            worker.onerror = (event) => reject(new TensorzooError(`wasm thread pool: worker failed to start: ${event.message}`));
+            worker.onerror = (event) => {
+              pool.lost ??= `worker ${index} failed: ${event.message}`;
+              reject(new TensorzooError(`wasm thread pool: worker failed to start: ${event.message}`));
+            };
             worker.postMessage(data);
             workers.push(worker);
           }
@@ -103,6 +112,7 @@ export class ThreadPool {
    */
   run(taskIndex: number, task: (...values: number[]) => void, args: readonly number[], count: number, align = 1): void {
     if (this.terminated) throw new TensorzooError('wasm thread pool: used after it was terminated');
+    if (this.lost) throw new TensorzooError(`wasm thread pool: ${this.lost}; call setWasmThreads again to restart the pool`);
     const control = this.control;
     const chunk = Math.ceil(Math.ceil(count / this.threads) / align) * align;
     for (let thread = 0; thread < this.threads; thread++) {
@@ -125,7 +135,11 @@ export class ThreadPool {
     for (;;) {
       const pending = Atomics.load(control, CONTROL.pending);
       if (pending === 0) break;
-      Atomics.wait(control, CONTROL.pending, pending);
+      // Blocks (no spinning). Worker exit events arrive through the event loop, which does not run
+      // while this thread waits, so `lost` is mostly caught at the next run(); the timeout re-checks
+      // it in case the event was delivered before this task started.
+      if (Atomics.wait(control, CONTROL.pending, pending, 2000) === 'timed-out' && this.lost)
+        throw new TensorzooError(`wasm thread pool: ${this.lost} while running a task`);
     }
     if (ownError) throw ownError;
     if (Atomics.load(control, CONTROL.failed) !== 0) {
