@@ -168,7 +168,13 @@ export function readDatasetBytes(
   const { module } = open.runtime;
   const elements = shape.reduce((product, dimension) => product * dimension, 1);
   const totalBytes = elements * elementByteSize;
-  const output = new Uint8Array(totalBytes);
+  let output: Uint8Array;
+  try {
+    output = new Uint8Array(totalBytes);
+  } catch (error) {
+    // A corrupt or hostile header can declare any size; say so instead of a bare RangeError.
+    throw new CheckpointError(`cannot allocate ${totalBytes} bytes for shape ${JSON.stringify(shape)}`, { file: open.label, tensor: datasetPath }, { cause: error });
+  }
   if (totalBytes === 0) return output;
   const readInto = (count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, byteLength: number, at: number) => {
     const pointer = module._malloc(byteLength);

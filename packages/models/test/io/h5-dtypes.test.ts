@@ -46,3 +46,13 @@ test('large datasets are read in slabs along the first axis with identical bytes
     open.close();
   }
 });
+
+test('a dataset declaring more data than can exist is a clear error, not a crash', async () => {
+  const weights = await readKerasWeights(fixture('generated', 'h5py_declared_huge.weights.h5'));
+  try {
+    expect(weights.info('layers/huge/vars/0').shape).toEqual([2 ** 42]);
+    expect(() => weights.get('layers/huge/vars/0')).toThrow(/tensor "layers\/huge\/vars\/0": cannot allocate 17592186044416 bytes for shape \[4398046511104\]/);
+  } finally {
+    weights.close();
+  }
+});
