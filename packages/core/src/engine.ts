@@ -18,6 +18,8 @@ export interface KernelRecord {
 }
 
 export type KernelListener = (record: KernelRecord) => void;
+/** Told of every view (reshape) made: `view` shares `source`'s data with a new shape. */
+export type ViewListener = (source: Tensor, view: Tensor) => void;
 
 export type TensorContainer = Tensor | TensorContainer[] | { [key: string]: TensorContainer } | void | undefined | null | number | string | boolean;
 
@@ -33,6 +35,8 @@ export class Engine {
   private pendingInitialisation = new Map<string, Promise<Backend>>();
   private scopes: Scope[] = [];
   private listeners: KernelListener[] = [];
+  private viewListeners: ViewListener[] = [];
+  private recordingDepth = 0;
   private liveTensors = 0;
   private nextTensorId = 0;
 
@@ -115,7 +119,9 @@ export class Engine {
   makeView(source: Tensor, shape: Shape): Tensor {
     source.throwIfDisposed('reshape');
     source.record.refCount++;
-    return this.track(new Tensor(source.record, shape, source.dtype, this.nextTensorId++, this));
+    const view = this.track(new Tensor(source.record, shape, source.dtype, this.nextTensorId++, this));
+    for (const listener of this.viewListeners) listener(source, view);
+    return view;
   }
 
   private wrap(info: TensorInfo, backend: Backend): Tensor {
@@ -192,6 +198,28 @@ export class Engine {
     return () => {
       this.listeners = this.listeners.filter((candidate) => candidate !== listener);
     };
+  }
+
+  /** Views are not kernels: a gradient tape learns of them here. */
+  addViewListener(listener: ViewListener): () => void {
+    this.viewListeners.push(listener);
+    return () => {
+      this.viewListeners = this.viewListeners.filter((candidate) => candidate !== listener);
+    };
+  }
+
+  /** True while a gradient tape records: caches of derived tensors must recompute, so that the
+   * tape sees what they derive from (src/autodiff sets it). */
+  get isRecording(): boolean {
+    return this.recordingDepth > 0;
+  }
+
+  startRecording(): void {
+    this.recordingDepth++;
+  }
+
+  stopRecording(): void {
+    this.recordingDepth = Math.max(0, this.recordingDepth - 1);
   }
 
   // === Scopes ===

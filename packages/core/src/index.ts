@@ -6,7 +6,7 @@ import type { Tensor } from './tensor.js';
 
 export type { Backend, BackendFactory, DataId, TensorInfo } from './backend.js';
 export * from './dtype.js';
-export { Engine, engine, type KernelListener, type KernelRecord, type TensorContainer } from './engine.js';
+export { Engine, engine, type KernelListener, type KernelRecord, type TensorContainer, type ViewListener } from './engine.js';
 export { TensorzooError, argumentError } from './errors.js';
 export * from './kernel-names.js';
 export * from './kernel-registry.js';
@@ -36,3 +36,4 @@ export function dispose(container: TensorContainer): void {
   else if (Array.isArray(container)) container.forEach(dispose);
   else if (container && typeof container === 'object') Object.values(container).forEach(dispose);
 }
+export * from './autodiff/index.js';
