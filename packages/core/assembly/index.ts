@@ -9,7 +9,7 @@ export { reduceF32, reduceI32, reduceU8 } from './reduce';
 export { cumsum, topK } from './scan';
 export { softmax, rmsNorm, rope } from './fused';
 export { cast } from './cast';
-export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_MC, GEMM_NC } from './matmul';
+export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_NC } from './matmul';
 export { gemv, GEMV_NB } from './gemv';
 
 /** End of the module's static data; the TypeScript arena starts above it. */

@@ -1,6 +1,7 @@
 // float32 GEMM: C[M, N] = A[M, K] · B, B stored [K, N] (or [N, K] with transB) as float32,
 // bfloat16 or float16, batched with per-batch element offsets. BLIS-style blocking: a task is
-// one (batch, MC-row block, NC-column block); for each KC slice of K it packs B into 8-column
+// one (batch, MC-row block, NC-column block) — MC as large as the thread count allows, so B is
+// packed as few times as possible; for each KC slice of K it packs B into 8-column
 // panels (widening half-precision weights as it goes), then runs a 4x8 register-blocked
 // micro-kernel (8 v128 accumulators + 2 B vectors + 1 A splat = 11 of V8's 15 usable xmm) with
 // no bounds checks. Edge tiles (M % 4, N % 8) run the same kernel into a scratch tile.
@@ -33,16 +34,15 @@ import { KIND_F32, KIND_BF16, halfToFloat, kindSize, load1 } from './widen';
 @inline export const P_SCRATCH = 11;
 // @ts-ignore: decorator
 @inline export const P_SCRATCH_STRIDE = 12;
-
 // @ts-ignore: decorator
-@inline const MC = 128;
+@inline export const P_MC = 13; // rows per task block (a multiple of 4), chosen by the caller
+
 // @ts-ignore: decorator
 @inline const NC = 256;
 // @ts-ignore: decorator
 @inline const KC = 256;
 /** Bytes of per-thread scratch GEMM needs: a 4x8 tile, then a KC x NC packed B block. */
 export const GEMM_SCRATCH_BYTES: i32 = 256 + KC * NC * 4;
-export const GEMM_MC: i32 = MC;
 export const GEMM_NC: i32 = NC;
 
 // @ts-ignore: decorator
@@ -150,6 +150,7 @@ export function gemm(p: usize, start: i32, end: i32, thread: i32): void {
   const kind = param(p, P_BKIND);
   const transB = param(p, P_TRANSB) != 0;
   const mBlocks = param(p, P_MBLOCKS), nBlocks = param(p, P_NBLOCKS);
+  const MC = param(p, P_MC);
   const offsets = <usize>param(p, P_OFFSETS);
   const scratch = <usize>param(p, P_SCRATCH) + <usize>thread * <usize>param(p, P_SCRATCH_STRIDE);
   const tile = scratch;

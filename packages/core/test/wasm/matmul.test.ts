@@ -1,5 +1,5 @@
 // BatchMatMul on the wasm backend against the reference backend: the GEMM path (packed B, 4x8
-// micro-kernel, edge tiles for M % 4 and N % 8, K blocks of 256, 128x256 task blocks), the GEMV
+// micro-kernel, edge tiles for M % 4 and N % 8, K blocks of 256, row x 256-column task blocks), the GEMV
 // path (M = 1, B as [K, N] and as [N, K]), broadcast batch dims, transposeA/B, bfloat16 and
 // float16 weights read directly, int32, and K = 0. With 1 and 2 threads (threshold 0).
 import { afterAll, beforeAll, describe, test } from 'vitest';
@@ -7,7 +7,7 @@ import * as tz from '@tensorzoo/core';
 import { setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
 import { expectParity, floats, halves, ints, Seeded } from './parity.js';
 
-// [M, K, N]: 1-sized, odd, not multiples of 4 or 8, crossing the 128-row / 256-column / 256-K blocks, large K.
+// [M, K, N]: 1-sized, odd, not multiples of 4 or 8, crossing the row-block (2 threads) / 256-column / 256-K blocks, large K.
 const gemmShapes: [number, number, number][] = [
   [2, 1, 1], [3, 5, 7], [4, 8, 8], [5, 9, 17], [8, 16, 24], [17, 33, 9], [2, 3, 300], [64, 300, 65], [130, 257, 260],
   [3, 3001, 5], [129, 70, 513],

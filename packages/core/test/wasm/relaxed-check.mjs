@@ -26,9 +26,10 @@ for (const [M, K, N] of [[1, 300, 70], [5, 9, 17], [130, 257, 260]]) {
   for (let i = 0; i < M * K; i++) f32[a / 4 + i] = random();
   for (let i = 0; i < K * N; i++) f32[b / 4 + i] = random();
   const gemv = M === 1;
-  const mBlocks = Math.ceil(M / exports.GEMM_MC.value);
+  const mBlocks = 1;
+  const rowsPerTask = Math.ceil(M / 4) * 4;
   const nBlocks = Math.ceil(N / (gemv ? exports.GEMV_NB.value : exports.GEMM_NC.value));
-  new Int32Array(memory.buffer).set([a, b, c, M, N, K, 0, 0, offsets, mBlocks, nBlocks, scratch, 0, 0, 0], p / 4);
+  new Int32Array(memory.buffer).set([a, b, c, M, N, K, 0, 0, offsets, mBlocks, nBlocks, scratch, 0, rowsPerTask], p / 4);
   (gemv ? exports.gemv : exports.gemm)(p, 0, gemv ? nBlocks : mBlocks * nBlocks, 0);
   for (let i = 0; i < M; i++)
     for (let j = 0; j < N; j++) {

@@ -23,7 +23,6 @@ type KernelFunction = (...values: number[]) => number | void;
 export type KernelExports = Record<TaskName | 'gather' | 'cumsum' | 'topK', KernelFunction> & {
   HEAP_BASE: WebAssembly.Global;
   GEMM_SCRATCH_BYTES: WebAssembly.Global;
-  GEMM_MC: WebAssembly.Global;
   GEMM_NC: WebAssembly.Global;
   GEMV_NB: WebAssembly.Global;
 };
@@ -156,6 +155,11 @@ export class WasmBackend implements Backend {
       return;
     }
     this.pool = await ThreadPool.create({ module: this.module, memory: this.memory, taskNames: TASK_NAMES }, threads);
+  }
+
+  /** Threads `parallel` would use for this much work. */
+  threadsFor(work: number): number {
+    return this.pool && work >= this.minParallelWork ? this.pool.threads : 1;
   }
 
   /** Runs a task over [0, count) on the pool when `work` is large enough, else on this thread. */

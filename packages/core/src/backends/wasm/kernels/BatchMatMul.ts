@@ -2,7 +2,7 @@
 // transposeB) → [...broadcast batch, M, N]. b may be float32, bfloat16 or float16: half-precision
 // weights are read as stored and widened in registers (storageInputs), never in memory.
 // - M = 1: GEMV (assembly/gemv.ts), tasks = batch × 64-column blocks, memory-bandwidth bound.
-// - else GEMM (assembly/matmul.ts): packed B, 4x8 micro-kernel, tasks = batch × 128-row × 256-column blocks.
+// - else GEMM (assembly/matmul.ts): packed B, 4x8 micro-kernel, tasks = batch × row blocks × 256-column blocks.
 // - int32 × int32: the plain triple loop, one task per batch.
 // transposeA is applied first with a strided copy into a temporary [.., M, K] buffer.
 import { argumentError } from '../../../errors.js';
@@ -72,19 +72,23 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
       temporaries.push(offsets);
       const params = [aPtr, ptrOf(args, 'b'), out.ptr, M, N, K, weightKind(b.dtype), transposeB ? 1 : 0, offsets];
       if (integer) {
-        backend.writeI32(backend.params, [...params, 0, 0, 0, 0]);
+        backend.writeI32(backend.params, [...params, 0, 0, 0, 0, 0]);
         backend.parallel('gemmI32', [backend.params], batches, batches * M * N * K);
       } else if (M === 1) {
         const nb = Number(backend.exports.GEMV_NB.value);
         const nBlocks = Math.ceil(N / nb);
-        backend.writeI32(backend.params, [...params, 1, nBlocks, 0, 0]);
+        backend.writeI32(backend.params, [...params, 1, nBlocks, 0, 0, 0]);
         backend.parallel('gemv', [backend.params], batches * nBlocks, batches * N * K);
       } else {
-        const mBlocks = Math.ceil(M / Number(backend.exports.GEMM_MC.value));
+        // Row blocks only as needed to give every thread two tasks: each task packs its B block
+        // once per K slice, so fewer, taller tasks pack less.
         const nBlocks = Math.ceil(N / Number(backend.exports.GEMM_NC.value));
+        const wantedTasks = 2 * backend.threadsFor(batches * M * N * K);
+        const mBlocks = Math.min(Math.ceil(M / 4), Math.max(1, Math.ceil(wantedTasks / (batches * nBlocks))));
+        const MC = Math.ceil(M / mBlocks / 4) * 4;
         const [scratch, stride] = backend.gemmScratch();
-        backend.writeI32(backend.params, [...params, mBlocks, nBlocks, scratch, stride]);
-        backend.parallel('gemm', [backend.params], batches * mBlocks * nBlocks, batches * M * N * K);
+        backend.writeI32(backend.params, [...params, Math.ceil(M / MC), nBlocks, scratch, stride, MC]);
+        backend.parallel('gemm', [backend.params], batches * Math.ceil(M / MC) * nBlocks, batches * M * N * K);
       }
     } finally {
       for (const ptr of temporaries) backend.allocator.free(ptr);
