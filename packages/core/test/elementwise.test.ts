@@ -155,6 +155,16 @@ describeBackends('elementwise binary', ({ test }) => {
     b.dispose();
   });
 
+  test('int32 arithmetic wraps modulo 2³² exactly, as NumPy int32 does', async () => {
+    const a = tz.tensor([123456789, 2147483647, -2147483648, 65536], [4], 'int32');
+    const b = tz.tensor([987654321, 1, -1, 65536], [4], 'int32');
+    await expectTensor(tz.mul(a, b), [4], 'int32', [Math.imul(123456789, 987654321), 2147483647, -2147483648, 0]);
+    await expectTensor(tz.add(a, b), [4], 'int32', [1111111110, -2147483648, 2147483647, 131072]);
+    await expectTensor(tz.sub(b, a), [4], 'int32', [864197532, -2147483646, 2147483647, 0]);
+    await expectTensor(tz.neg(a), [4], 'int32', [-123456789, -2147483647, -2147483648, -65536]);
+    tz.dispose([a, b]);
+  });
+
   test('int32 comparisons are exact beyond float32 precision', async () => {
     const a = tz.tensor([16777217, 5], [2], 'int32');
     const b = tz.tensor([16777216, 5], [2], 'int32');

@@ -93,6 +93,14 @@ describeBackends('matMul', ({ test }) => {
     tz.dispose([a.tensor, b.tensor, bFloat]);
   });
 
+  test('int32 products wrap modulo 2³² exactly', async () => {
+    const a = tz.tensor([[123456789, 2147483647, -2147483648]], [1, 3], 'int32');
+    const b = tz.tensor([[987654321], [1], [-1]], [3, 1], 'int32');
+    const expected = (Math.imul(123456789, 987654321) + 2147483647 + 2147483648) | 0;
+    await expectTensor(tz.matMul(a, b), [1, 1], 'int32', [expected]);
+    tz.dispose([a, b]);
+  });
+
   test('bfloat16 and float16 operands compute in float32', async () => {
     const random = new TestRandom(4);
     for (const dtype of ['bfloat16', 'float16'] as const) {

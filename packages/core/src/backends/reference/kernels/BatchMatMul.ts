@@ -1,6 +1,6 @@
 // a: [...batchA, M, K] (or [..., K, M] when transposeA), b: [...batchB, K, N] (or [..., N, K]
 // when transposeB) → [...broadcast(batchA, batchB), M, N]. A plain triple loop, accumulated in
-// float64 per output element.
+// float64 per output element (int32: Math.imul and wrapping adds, exact modulo 2³²).
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { broadcastOffsets, sizeOf } from '../../../shape.js';
 import { allocateOutput, output, valuesOf } from '../kernel-helpers.js';
@@ -24,6 +24,7 @@ export const batchMatMulConfig: KernelConfig<ReferenceBackend> = {
     const aValues = valuesOf(args, 'a');
     const bValues = valuesOf(args, 'b');
     const out = allocateOutput(outShape, a.dtype);
+    const isInt = a.dtype === 'int32';
     const aStrideM = transposeA ? 1 : K;
     const aStrideK = transposeA ? M : 1;
     const bStrideK = transposeB ? 1 : N;
@@ -35,8 +36,12 @@ export const batchMatMulConfig: KernelConfig<ReferenceBackend> = {
       for (let row = 0; row < M; row++)
         for (let column = 0; column < N; column++) {
           let total = 0;
-          for (let inner = 0; inner < K; inner++)
-            total += aValues[aBase + row * aStrideM + inner * aStrideK]! * bValues[bBase + inner * bStrideK + column * bStrideN]!;
+          if (isInt)
+            for (let inner = 0; inner < K; inner++)
+              total = (total + Math.imul(aValues[aBase + row * aStrideM + inner * aStrideK]!, bValues[bBase + inner * bStrideK + column * bStrideN]!)) | 0;
+          else
+            for (let inner = 0; inner < K; inner++)
+              total += aValues[aBase + row * aStrideM + inner * aStrideK]! * bValues[bBase + inner * bStrideK + column * bStrideN]!;
           out[outBase + row * N + column] = total;
         }
     }

@@ -10,6 +10,8 @@ export function binaryKernel(
   kernelName: BinaryKernelName,
   fn: (a: number, b: number) => number,
   producesBool = false,
+  /** For int32 inputs where float64 arithmetic would not wrap exactly modulo 2³² (Mul). */
+  intFn?: (a: number, b: number) => number,
 ): KernelConfig<ReferenceBackend> {
   return {
     kernelName,
@@ -21,17 +23,18 @@ export function binaryKernel(
       const aValues = valuesOf(args, 'a');
       const bValues = valuesOf(args, 'b');
       const dtype = producesBool ? 'bool' : a.dtype;
+      const apply = intFn && a.dtype === 'int32' ? intFn : fn;
       const out = allocateOutput(outShape, dtype);
       const size = sizeOf(outShape);
       if (shapesEqual(a.shape, outShape) && shapesEqual(b.shape, outShape)) {
-        for (let index = 0; index < size; index++) out[index] = fn(aValues[index]!, bValues[index]!);
+        for (let index = 0; index < size; index++) out[index] = apply(aValues[index]!, bValues[index]!);
       } else if (shapesEqual(a.shape, outShape) && bValues.length === 1) {
         const scalar = bValues[0]!;
-        for (let index = 0; index < size; index++) out[index] = fn(aValues[index]!, scalar);
+        for (let index = 0; index < size; index++) out[index] = apply(aValues[index]!, scalar);
       } else {
         const aOffsets = broadcastOffsets(a.shape, outShape);
         const bOffsets = broadcastOffsets(b.shape, outShape);
-        for (let index = 0; index < size; index++) out[index] = fn(aValues[aOffsets[index]!]!, bValues[bOffsets[index]!]!);
+        for (let index = 0; index < size; index++) out[index] = apply(aValues[aOffsets[index]!]!, bValues[bOffsets[index]!]!);
       }
       return output(args, out, outShape, dtype);
     },
