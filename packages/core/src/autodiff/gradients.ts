@@ -23,6 +23,11 @@ function checkSource(op: string, argument: string, value: unknown): Tensor {
   return value;
 }
 
+function checkSources(op: string, xs: unknown): void {
+  if (!Array.isArray(xs)) argumentError(op, 'xs', 'an array of float tensors', xs);
+  xs.forEach((x, index) => checkSource(op, `xs[${index}]`, x));
+}
+
 /**
  * Runs `f` on a tape and differentiates L = sum(f() · outputGradient) (outputGradient defaults
  * to ones, so a scalar f gives its plain gradient) with respect to `sources`, tensors that `f`
@@ -57,7 +62,8 @@ export function gradientsOf(f: () => Tensor, sources: readonly Tensor[], outputG
 /** (x, dy?) → d/dx sum(f(x) · dy). */
 export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tensor {
   return (x, dy) => {
-    const { value, grads } = gradientsOf(() => f(checkSource('grad', 'x', x)), [x], dy);
+    checkSource('grad', 'x', x);
+    const { value, grads } = gradientsOf(() => f(x), [x], dy);
     if (value !== x) value.dispose();
     return grads[0]!;
   };
@@ -66,6 +72,7 @@ export function grad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => Tens
 /** (xs, dy?) → [d/dxᵢ sum(f(...xs) · dy)]. */
 export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => Tensor[] {
   return (xs, dy) => {
+    checkSources('grads', xs);
     const { value, grads: gradients } = gradientsOf(() => f(...xs), xs, dy);
     if (!xs.includes(value)) value.dispose();
     return gradients;
@@ -75,12 +82,16 @@ export function grads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], d
 /** (x, dy?) → { value: f(x), grad }. */
 export function valueAndGrad(f: (x: Tensor) => Tensor): (x: Tensor, dy?: Tensor) => { value: Tensor; grad: Tensor } {
   return (x, dy) => {
-    const { value, grads: gradients } = gradientsOf(() => f(checkSource('valueAndGrad', 'x', x)), [x], dy);
+    checkSource('valueAndGrad', 'x', x);
+    const { value, grads: gradients } = gradientsOf(() => f(x), [x], dy);
     return { value, grad: gradients[0]! };
   };
 }
 
 /** (xs, dy?) → { value: f(...xs), grads }. */
 export function valueAndGrads(f: (...xs: Tensor[]) => Tensor): (xs: readonly Tensor[], dy?: Tensor) => ValueAndGradients {
-  return (xs, dy) => gradientsOf(() => f(...xs), xs, dy);
+  return (xs, dy) => {
+    checkSources('valueAndGrads', xs);
+    return gradientsOf(() => f(...xs), xs, dy);
+  };
 }
