@@ -8,7 +8,7 @@ import { CheckpointError } from './errors.js';
 import { temporaryPathFor, writeAtomically, writeFileAtomic } from './files.js';
 import type { KerasGroup } from './gemma-h5-layout.js';
 import { BFLOAT16_PLACEHOLDER_DTYPE, patchBfloat16InBytes, patchBfloat16InFile } from './h5-bfloat16-patch.js';
-import { memoryH5Runtime, nodeH5Runtime, openH5Bytes, openH5Path, summariseHdf5Error, type H5File, type H5Runtime, type OpenH5 } from './h5-runtime.js';
+import { memoryH5Runtime, nodeH5Runtime, openH5Bytes, openH5Path, summariseHdf5Error, type H5File, type H5Group, type H5Runtime, type OpenH5 } from './h5-runtime.js';
 import { walkH5 } from './h5-tree.js';
 import { KERAS_SHARDED_INDEX_FILE, KERAS_WEIGHTS_FILE } from './keras-weights-read.js';
 import { joinPath } from './paths.js';
@@ -156,13 +156,13 @@ function writeShardContents(runtime: H5Runtime, fsPath: string, shard: ShardPlan
         current = step.path;
         const vars = varsGroupPath(step.path);
         ensureGroup(file, vars);
-        if (step.name !== undefined) (file.get(vars) as ReturnType<H5File['create_group']>).create_attribute('name', step.name);
+        if (step.name !== undefined) (file.get(vars) as H5Group).create_attribute('name', step.name);
         continue;
       }
       const { h5Path, tensor } = step.entry;
       current = h5Path;
       const slash = h5Path.lastIndexOf('/');
-      const group = file.get(h5Path.slice(0, slash)) as ReturnType<H5File['create_group']>;
+      const group = file.get(h5Path.slice(0, slash)) as H5Group;
       const dataset = group.create_dataset({
         name: h5Path.slice(slash + 1),
         data: tensor.data,
