@@ -12,6 +12,7 @@
 // - `has_unk_surface` matters to the decoder, so its presence is recorded.
 
 import { ProtobufReader, WireType, type FieldKey } from './protobuf-reader.js';
+import { shortUtf8ToString } from './utf8.js';
 
 export const PieceType = {
   normal: 1,
@@ -142,7 +143,7 @@ function readPiece(reader: ProtobufReader): SentencePieceEntry {
       reader.skipField(key);
     }
   }
-  return { piece: new TextDecoder().decode(pieceBytes), pieceBytes, score, type };
+  return { piece: shortUtf8ToString(pieceBytes), pieceBytes, score, type };
 }
 
 /** Reads into `spec`: a repeated occurrence of a singular message merges into the earlier one. */

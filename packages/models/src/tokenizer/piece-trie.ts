@@ -4,6 +4,8 @@
 // a free slot) and `value` (the piece id ending at this node, or -1). A transition is two array
 // reads, so matching a piece costs a few nanoseconds per byte and allocates nothing.
 
+import { bytesToLatin1 } from './utf8.js';
+
 export interface TrieEntry {
   readonly bytes: Uint8Array;
   readonly value: number;
@@ -75,20 +77,14 @@ export class PieceTrie {
    * processor rejects empty pieces before this). When two entries share a key the first wins.
    */
   static build(entries: readonly TrieEntry[]): PieceTrie {
-    const sorted = entries.filter((entry) => entry.bytes.length > 0).slice().sort((left, right) => compareBytes(left.bytes, right.bytes));
+    // Sort by a latin1 key: string comparison then orders exactly like the bytes, natively fast.
+    const keyed = entries.filter((entry) => entry.bytes.length > 0).map((entry) => ({ entry, key: bytesToLatin1(entry.bytes) }));
+    keyed.sort((left, right) => (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
+    const sorted = keyed.map((item) => item.entry);
     const builder = new DoubleArrayBuilder();
     if (sorted.length > 0) builder.place(sorted, 0, sorted.length, 0, ROOT_NODE);
     return builder.finish(sorted.length);
   }
-}
-
-function compareBytes(left: Uint8Array, right: Uint8Array): number {
-  const length = Math.min(left.length, right.length);
-  for (let index = 0; index < length; index++) {
-    const difference = left[index]! - right[index]!;
-    if (difference !== 0) return difference;
-  }
-  return left.length - right.length;
 }
 
 /**
@@ -101,6 +97,8 @@ class DoubleArrayBuilder {
   private check = new Int32Array(1024).fill(-1);
   private values = new Int32Array(1024).fill(-1);
   private nextFree = new Int32Array(1024);
+  private scratch = new Int32Array(1024);
+  private scratchTop = 0;
   private previousFree = new Int32Array(1024);
   /** One past the highest slot in use. */
   private size = 1;
@@ -168,28 +166,54 @@ class DoubleArrayBuilder {
     }
     if (first >= to) return;
 
-    const labels: number[] = [];
-    const childStarts: number[] = [];
+    // This node's child labels and the start of each child's key range live on a scratch stack
+    // (no per-node arrays): labels at [frame, frame + count), range starts after them.
+    const frame = this.scratchTop;
+    let count = 0;
+    this.reserveScratch(2 * (to - first) + 1);
     for (let index = first; index < to; index++) {
       const label = entries[index]!.bytes[depth]!;
-      if (labels.length === 0 || labels[labels.length - 1] !== label) {
-        labels.push(label);
-        childStarts.push(index);
+      if (count === 0 || this.scratch[frame + count - 1] !== label) {
+        this.scratch[frame + count] = label;
+        count++;
       }
     }
-    childStarts.push(to);
-
-    const base = this.findBase(labels);
-    this.base[node] = base;
-    for (const label of labels) this.take(base + label, node);
-    for (let index = 0; index < labels.length; index++) {
-      this.place(entries, childStarts[index]!, childStarts[index + 1]!, depth + 1, base + labels[index]!);
+    // Range starts, recomputed in a second pass now that the label count is known.
+    let slot = frame + count;
+    let previousLabel = -1;
+    for (let index = first; index < to; index++) {
+      const label = entries[index]!.bytes[depth]!;
+      if (label !== previousLabel) {
+        this.scratch[slot++] = index;
+        previousLabel = label;
+      }
     }
+    this.scratch[slot++] = to;
+    this.scratchTop = slot;
+
+    const base = this.findBase(this.scratch, frame, count);
+    this.base[node] = base;
+    for (let index = 0; index < count; index++) this.take(base + this.scratch[frame + index]!, node);
+    for (let index = 0; index < count; index++) {
+      const scratch = this.scratch; // re-read: a child may have grown it
+      const label = scratch[frame + index]!;
+      this.place(entries, scratch[frame + count + index]!, scratch[frame + count + index + 1]!, depth + 1, base + label);
+    }
+    this.scratchTop = frame;
   }
 
-  private findBase(labels: readonly number[]): number {
-    const firstLabel = labels[0]!;
-    const lastLabel = labels[labels.length - 1]!;
+  private reserveScratch(additional: number): void {
+    const needed = this.scratchTop + additional;
+    if (needed <= this.scratch.length) return;
+    const grown = new Int32Array(Math.max(needed, this.scratch.length * 2));
+    grown.set(this.scratch);
+    this.scratch = grown;
+  }
+
+  /** First base where the slots of all `count` labels at labels[offset...] are free. */
+  private findBase(labels: Int32Array, offset: number, count: number): number {
+    const firstLabel = labels[offset]!;
+    const lastLabel = labels[offset + count - 1]!;
     let slot = this.firstFree;
     for (;;) {
       if (slot < 0) {
@@ -202,8 +226,8 @@ class DoubleArrayBuilder {
       if (base >= 0) {
         if (base + lastLabel >= this.check.length) this.grow(base + lastLabel + 1);
         let free = true;
-        for (let index = 1; index < labels.length; index++) {
-          if (this.check[base + labels[index]!] !== -1) {
+        for (let index = 1; index < count; index++) {
+          if (this.check[base + labels[offset + index]!] !== -1) {
             free = false;
             break;
           }

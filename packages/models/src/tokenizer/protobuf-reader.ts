@@ -27,7 +27,7 @@ const utf8Decoder = new TextDecoder('utf-8');
 
 export class ProtobufReader {
   private position: number;
-  private readonly view: DataView;
+  private view: DataView | null;
 
   /**
    * @param bytes the whole buffer
@@ -40,9 +40,16 @@ export class ProtobufReader {
     private readonly start: number,
     private readonly end: number,
     private readonly messageName: string,
+    view: DataView | null = null,
   ) {
     this.position = start;
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = view;
+  }
+
+  /** Created on first use and shared with embedded-message readers (a model has many pieces). */
+  private dataView(): DataView {
+    this.view ??= new DataView(this.bytes.buffer, this.bytes.byteOffset, this.bytes.byteLength);
+    return this.view;
   }
 
   get offset(): number {
@@ -117,7 +124,7 @@ export class ProtobufReader {
     if (this.position + 4 > this.end) {
       this.fail('a 4-byte float', `${this.end - this.position} byte(s) left; the file is truncated`);
     }
-    const value = this.view.getFloat32(this.position, true);
+    const value = this.dataView().getFloat32(this.position, true);
     this.position += 4;
     return value;
   }
@@ -153,7 +160,7 @@ export class ProtobufReader {
   /** A reader over an embedded message's payload. */
   readMessage(messageName: string): ProtobufReader {
     const { start, end } = this.readLengthDelimited();
-    return new ProtobufReader(this.bytes, start, end, messageName);
+    return new ProtobufReader(this.bytes, start, end, messageName, this.dataView());
   }
 
   /** Skips a field the caller does not use (unknown fields, extensions, mismatched wire types). */

@@ -118,6 +118,27 @@ export function utf8ToString(bytes: Uint8Array): string {
   return textDecoder.decode(bytes);
 }
 
+/**
+ * One UTF-16 code unit per byte (0-255). Distinct byte strings give distinct keys, and keys
+ * compare (`<`) in the same order as the bytes compare lexicographically.
+ */
+export function bytesToLatin1(bytes: Uint8Array): string {
+  if (bytes.length <= 4096) return String.fromCharCode.apply(null, bytes as unknown as number[]);
+  let key = '';
+  for (let start = 0; start < bytes.length; start += 4096) {
+    key += String.fromCharCode.apply(null, bytes.subarray(start, start + 4096) as unknown as number[]);
+  }
+  return key;
+}
+
+/** Text of short UTF-8 strings such as vocabulary pieces, with a fast path for ASCII. */
+export function shortUtf8ToString(bytes: Uint8Array): string {
+  for (let index = 0; index < bytes.length; index++) {
+    if (bytes[index]! >= 0x80) return textDecoder.decode(bytes);
+  }
+  return bytesToLatin1(bytes);
+}
+
 export function stringToUtf8(text: string): Uint8Array {
   return textEncoder.encode(text);
 }

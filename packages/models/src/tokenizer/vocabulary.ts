@@ -9,6 +9,7 @@
 import { TensorzooError } from '@tensorzoo/core';
 import { PieceType, type SentencePieceEntry } from './model-proto.js';
 import { PieceTrie, type TrieEntry } from './piece-trie.js';
+import { bytesToLatin1 } from './utf8.js';
 
 /** `ByteToPiece`: the piece that stands for one raw byte, e.g. `<0x0A>`. */
 export function byteToPiece(byte: number): string {
@@ -73,7 +74,7 @@ export class Vocabulary {
       if (entry.pieceBytes.length === 0) invalidModel(`piece ${id} is empty (pieces must not be empty)`);
       const isNormal = entry.type === PieceType.normal || entry.type === PieceType.userDefined || entry.type === PieceType.unused;
       // Keys compare as raw bytes; latin1 keeps one character per byte, so distinct bytes stay distinct.
-      const key = latin1Key(entry.pieceBytes);
+      const key = bytesToLatin1(entry.pieceBytes);
       const seen = isNormal ? normalSeen : reservedSeen;
       if (seen.has(key)) invalidModel(`piece ${JSON.stringify(entry.piece)} (id ${id}) is already defined`);
       seen.add(key);
@@ -109,10 +110,15 @@ export class Vocabulary {
       }
     }
 
+    // PieceToId(IdToPiece(id)): a piece is unique within its own map, so only a reserved piece
+    // with the same text as a normal piece can answer something else.
     this.canonicalIds = new Int32Array(size);
     for (let id = 0; id < size; id++) {
       const bytes = this.pieceBytes[id]!;
-      this.canonicalIds[id] = this.idOfBytes(bytes, 0, bytes.length);
+      const type = this.types[id];
+      const isNormal = type === PieceType.normal || type === PieceType.userDefined || type === PieceType.unused;
+      const reserved = isNormal ? this.reservedTrie.exactMatch(bytes, 0, bytes.length) : -1;
+      this.canonicalIds[id] = reserved >= 0 ? reserved : id;
     }
   }
 
@@ -128,12 +134,6 @@ export class Vocabulary {
     const bytes = new TextEncoder().encode(piece);
     return this.idOfBytes(bytes, 0, bytes.length);
   }
-}
-
-function latin1Key(bytes: Uint8Array): string {
-  let key = '';
-  for (let index = 0; index < bytes.length; index++) key += String.fromCharCode(bytes[index]!);
-  return key;
 }
 
 /**
