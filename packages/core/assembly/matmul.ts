@@ -5,7 +5,7 @@
 // panels (widening half-precision weights as it goes), then runs a 4x8 register-blocked
 // micro-kernel (8 v128 accumulators + 2 B vectors + 1 A splat = 11 of V8's 15 usable xmm) with
 // no bounds checks. Edge tiles (M % 4, N % 8) run the same kernel into a scratch tile.
-import { KIND_F32, KIND_BF16, halfToFloat, kindSize, load1 } from './widen';
+import { KIND_F32, KIND_BF16, halfToFloat, kindSize, load1, load4 } from './widen';
 
 // Parameter block (i32 slots), written by src/backends/wasm/kernels/matmul-plan.ts.
 // @ts-ignore: decorator
@@ -97,6 +97,19 @@ function kernel4x8(a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, kc: i3
   v128.store(c + 3 * ldc, c30); v128.store(c + 3 * ldc, c31, 16);
 }
 
+/** Rows r0..r3 (four k each) → four k-rows of four columns at dst, dst+32, dst+64, dst+96. */
+// @ts-ignore: decorator
+@inline function transpose4(r0: v128, r1: v128, r2: v128, r3: v128, dst: usize): void {
+  const t0 = v128.shuffle<f32>(r0, r1, 0, 4, 1, 5);
+  const t1 = v128.shuffle<f32>(r2, r3, 0, 4, 1, 5);
+  const t2 = v128.shuffle<f32>(r0, r1, 2, 6, 3, 7);
+  const t3 = v128.shuffle<f32>(r2, r3, 2, 6, 3, 7);
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 0, 1, 4, 5));
+  v128.store(dst, v128.shuffle<f32>(t0, t1, 2, 3, 6, 7), 32);
+  v128.store(dst, v128.shuffle<f32>(t2, t3, 0, 1, 4, 5), 64);
+  v128.store(dst, v128.shuffle<f32>(t2, t3, 2, 3, 6, 7), 96);
+}
+
 /** Packs B[k0:k0+kc, n0:n1] (logical [K, N]) into 8-column panels of float32: panel j at packed + j·kc·32. */
 function packB(b: usize, kind: i32, transB: bool, N: i32, K: i32, k0: i32, kc: i32, n0: i32, n1: i32, packed: usize): void {
   const size = kindSize(kind);
@@ -124,8 +137,22 @@ function packB(b: usize, kind: i32, transB: bool, N: i32, K: i32, k0: i32, kc: i
           v128.store(dst, halfToFloat(i32x4.extend_high_i16x8_u(v)), 16);
         }
       }
+    } else if (transB && width == 8) {
+      // B stored [N, K]: eight rows of B give the panel's eight columns; 4x4 blocks are
+      // transposed in registers (k..k+3 of rows j..j+3 → four packed k-rows).
+      const ldb = <usize>K * size;
+      const r0 = b + (<usize>n * <usize>K + <usize>k0) * size;
+      let k = 0;
+      for (; k + 4 <= kc; k += 4, dst += 128) {
+        const o = <usize>k * size;
+        transpose4(load4(kind, r0 + o), load4(kind, r0 + ldb + o), load4(kind, r0 + 2 * ldb + o), load4(kind, r0 + 3 * ldb + o), dst);
+        const r4 = r0 + 4 * ldb;
+        transpose4(load4(kind, r4 + o), load4(kind, r4 + ldb + o), load4(kind, r4 + 2 * ldb + o), load4(kind, r4 + 3 * ldb + o), dst + 16);
+      }
+      for (; k < kc; k++, dst += 32)
+        for (let j = 0; j < 8; j++) store<f32>(dst + (<usize>j << 2), load1(kind, r0 + <usize>j * ldb + <usize>k * size));
     } else {
-      // Transposed B or the last, narrower panel: element by element, zero-padded to 8 columns.
+      // The last, narrower panel: element by element, zero-padded to 8 columns.
       for (let j = 0; j < 8; j++) {
         const column = n + j;
         let out = dst + (<usize>j << 2);
