@@ -223,6 +223,23 @@ describeBackends('elementwise unary', ({ test }) => {
     x.dispose();
   });
 
+  test('erf is relatively accurate near 0 and across the range (float32-rounded double values)', async () => {
+    // Reference values of erf to 16 digits.
+    const cases: [number, number][] = [
+      [1e-10, 1.1283791670955126e-10],
+      [-1e-6, -1.1283791670951366e-6],
+      [0.001, 0.0011283787909692363],
+      [0.1, 0.1124629160182849],
+      [1, 0.8427007929497149],
+      [2.5, 0.999593047982555],
+      [3, 0.9999779095030014],
+      [4, 0.9999999845827421],
+    ];
+    const x = tz.tensor(cases.map(([input]) => input));
+    await expectTensor(tz.erf(x), [cases.length], 'float32', cases.map(([, value]) => Math.fround(value)), 0, 2e-7);
+    x.dispose();
+  });
+
   test('erf is odd and saturates', async () => {
     const x = tz.tensor([0.5, -0.5, 4, -4, 10, -10]);
     const read = await readAndDispose(tz.erf(x));

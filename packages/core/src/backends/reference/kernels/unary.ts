@@ -19,16 +19,31 @@ export function unaryKernel(kernelName: UnaryKernelName, fn: (value: number) => 
   };
 }
 
-/** erf to about 1e-7 absolute (Numerical Recipes' erfc with a Chebyshev fit), enough for float32. */
+/**
+ * erf to double precision, from its two classical expansions (no fitted coefficients):
+ * |x| < 2.5: the Maclaurin series 2/√π Σ (−1)ⁿ x²ⁿ⁺¹ / (n! (2n+1)), relatively accurate near 0
+ * (an absolute-error fit returns 0 or the wrong sign for tiny x); |x| ≥ 2.5: Laplace's continued
+ * fraction erfc(z) = e^(−z²)/√π · 1/(z + (1/2)/(z + 1/(z + (3/2)/(z + …)))), 60 levels deep;
+ * beyond 6, erfc < 3e-17 and erf is ±1 in float64.
+ */
 export function erf(x: number): number {
+  if (x !== x) return NaN;
   const z = Math.abs(x);
-  const t = 1 / (1 + 0.5 * z);
-  const complement =
-    t *
-    Math.exp(
-      -z * z -
-        1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
-    );
-  return x >= 0 ? 1 - complement : complement - 1;
+  if (z < 2.5) {
+    const square = x * x;
+    let term = x;
+    let total = x;
+    for (let n = 1; n < 100; n++) {
+      term *= -square / n;
+      const contribution = term / (2 * n + 1);
+      total += contribution;
+      if (Math.abs(contribution) <= 1e-17 * Math.abs(total)) break;
+    }
+    return (2 / Math.sqrt(Math.PI)) * total;
+  }
+  if (z >= 6) return x > 0 ? 1 : -1;
+  let fraction = z;
+  for (let level = 60; level >= 1; level--) fraction = z + level / 2 / fraction;
+  const complement = Math.exp(-z * z) / Math.sqrt(Math.PI) / fraction;
+  return x > 0 ? 1 - complement : complement - 1;
 }
