@@ -74,14 +74,15 @@ export class PieceTrie {
 
   /**
    * Builds the trie. Entries with an empty key are ignored (a piece is never empty; the
-   * processor rejects empty pieces before this). When two entries share a key the first wins.
+   * processor rejects empty pieces before this). When entries share a key the first one (in the
+   * given order) wins and `onDuplicate(keptValue, duplicateValue)` is told about each other one.
    */
-  static build(entries: readonly TrieEntry[]): PieceTrie {
+  static build(entries: readonly TrieEntry[], onDuplicate?: (keptValue: number, duplicateValue: number) => void): PieceTrie {
     // Sort by a latin1 key: string comparison then orders exactly like the bytes, natively fast.
     const keyed = entries.filter((entry) => entry.bytes.length > 0).map((entry) => ({ entry, key: bytesToLatin1(entry.bytes) }));
     keyed.sort((left, right) => (left.key < right.key ? -1 : left.key > right.key ? 1 : 0));
     const sorted = keyed.map((item) => item.entry);
-    const builder = new DoubleArrayBuilder();
+    const builder = new DoubleArrayBuilder(onDuplicate);
     if (sorted.length > 0) builder.place(sorted, 0, sorted.length, 0, ROOT_NODE);
     return builder.finish(sorted.length);
   }
@@ -99,13 +100,15 @@ class DoubleArrayBuilder {
   private nextFree = new Int32Array(1024);
   private scratch = new Int32Array(1024);
   private scratchTop = 0;
+  private readonly onDuplicate: ((keptValue: number, duplicateValue: number) => void) | undefined;
   private previousFree = new Int32Array(1024);
   /** One past the highest slot in use. */
   private size = 1;
   private firstFree: number;
   private lastFree: number;
 
-  constructor() {
+  constructor(onDuplicate?: (keptValue: number, duplicateValue: number) => void) {
+    this.onDuplicate = onDuplicate;
     this.check[ROOT_NODE] = -2; // in use, and the parent of nothing
     // Free list over slots 1..capacity-1; -1 ends it.
     for (let slot = 1; slot < 1024; slot++) {
@@ -160,9 +163,10 @@ class DoubleArrayBuilder {
     let first = from;
     // A key that ends here gives the node its value (sorting puts it first in the range).
     if (entries[first]!.bytes.length === depth) {
-      if (this.values[node]! < 0) this.values[node] = entries[first]!.value;
+      const kept = entries[first]!.value;
+      this.values[node] = kept;
       first++;
-      while (first < to && entries[first]!.bytes.length === depth) first++; // duplicates: first wins
+      for (; first < to && entries[first]!.bytes.length === depth; first++) this.onDuplicate?.(kept, entries[first]!.value);
     }
     if (first >= to) return;
 

@@ -9,7 +9,6 @@
 import { TensorzooError } from '@tensorzoo/core';
 import { PieceType, type SentencePieceEntry } from './model-proto.js';
 import { PieceTrie, type TrieEntry } from './piece-trie.js';
-import { bytesToLatin1 } from './utf8.js';
 
 /** `ByteToPiece`: the piece that stands for one raw byte, e.g. `<0x0A>`. */
 export function byteToPiece(byte: number): string {
@@ -64,8 +63,6 @@ export class Vocabulary {
     const normalEntries: TrieEntry[] = [];
     const reservedEntries: TrieEntry[] = [];
     const userDefinedEntries: TrieEntry[] = [];
-    const normalSeen = new Set<string>();
-    const reservedSeen = new Set<string>();
     let unknownId = -1;
     for (let id = 0; id < size; id++) {
       const entry = entries[id]!;
@@ -73,11 +70,6 @@ export class Vocabulary {
       this.scores[id] = entry.score;
       if (entry.pieceBytes.length === 0) invalidModel(`piece ${id} is empty (pieces must not be empty)`);
       const isNormal = entry.type === PieceType.normal || entry.type === PieceType.userDefined || entry.type === PieceType.unused;
-      // Keys compare as raw bytes; latin1 keeps one character per byte, so distinct bytes stay distinct.
-      const key = bytesToLatin1(entry.pieceBytes);
-      const seen = isNormal ? normalSeen : reservedSeen;
-      if (seen.has(key)) invalidModel(`piece ${JSON.stringify(entry.piece)} (id ${id}) is already defined`);
-      seen.add(key);
       (isNormal ? normalEntries : reservedEntries).push({ bytes: entry.pieceBytes, value: id });
       if (entry.type === PieceType.userDefined) userDefinedEntries.push({ bytes: entry.pieceBytes, value: id });
       if (entry.type === PieceType.unknown) {
@@ -96,8 +88,16 @@ export class Vocabulary {
     if (unknownId < 0) invalidModel('unk is not defined (expected one piece of type UNKNOWN)');
     this.unknownId = unknownId;
 
-    this.pieceTrie = PieceTrie.build(normalEntries);
-    this.reservedTrie = PieceTrie.build(reservedEntries);
+    // A piece must be unique within its map; the library reports the first repeat in id order.
+    let firstDuplicate = -1;
+    const noteDuplicate = (_kept: number, duplicate: number) => {
+      if (firstDuplicate < 0 || duplicate < firstDuplicate) firstDuplicate = duplicate;
+    };
+    this.pieceTrie = PieceTrie.build(normalEntries, noteDuplicate);
+    this.reservedTrie = PieceTrie.build(reservedEntries, noteDuplicate);
+    if (firstDuplicate >= 0) {
+      invalidModel(`piece ${JSON.stringify(this.pieces[firstDuplicate])} (id ${firstDuplicate}) is already defined`);
+    }
     this.userDefinedTrie = userDefinedEntries.length > 0 ? PieceTrie.build(userDefinedEntries) : null;
 
     if (byteFallback) {
