@@ -20,3 +20,5 @@ export { RMSNormalization, type RMSNormalizationConfig } from './rms-normalizati
 export { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
 export { Softmax, type SoftmaxCallOptions, type SoftmaxConfig } from './softmax.js';
 export { Variable, type VariableOptions, type VariableOwner } from './variable.js';
+export { SparseCategoricalCrossentropy, sparseCategoricalCrossentropy, type LossReduction, type SparseCategoricalCrossentropyOptions } from './losses.js';
+export * from './optimizers/index.js';

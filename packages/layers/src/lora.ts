@@ -46,6 +46,9 @@ export class DerivedTensorCache {
 
   /** `compute` must return a new tensor (never a variable's own value): the cache owns and disposes it. */
   get(sources: readonly Variable[], dtype: DType, compute: () => Tensor): Tensor {
+    // Under a gradient tape the merge must be recorded (it is how A and B reach the loss), so it
+    // is recomputed, uncached, and left to the recording scope to dispose.
+    if (tz.engine.isRecording) return tz.tidy(compute);
     const key = `${dtype}|${sources.map((variable) => `${variable.version}`).join(',')}`;
     if (this.tensor && this.key === key && !this.tensor.isDisposed) return this.tensor;
     this.dispose();
