@@ -1,0 +1,55 @@
+// VitePress over the repository's docs/ folder. Code examples live in apps/docs/examples/ and are
+// included into pages with `<<<` snippet imports; apps/docs/test runs every one of them.
+import { defineConfig } from 'vitepress';
+
+export default defineConfig({
+  title: 'tensorzoo',
+  description: 'A pure-TypeScript tensor framework and Gemma model zoo',
+  srcDir: '../../docs',
+  cleanUrls: false,
+  lastUpdated: false,
+  ignoreDeadLinks: [/^\.\.\/(apps|packages|benchmarks)\//],
+  themeConfig: {
+    search: { provider: 'local' },
+    nav: [
+      { text: 'Guide', link: '/getting-started' },
+      { text: 'Gemma', link: '/gemma' },
+      { text: 'API', link: '/api/' },
+      { text: 'Benchmarks', link: '/benchmarks' },
+    ],
+    sidebar: [
+      {
+        text: 'Introduction',
+        items: [
+          { text: 'Getting started', link: '/getting-started' },
+          { text: 'Concepts', link: '/concepts' },
+        ],
+      },
+      {
+        text: 'Packages',
+        items: [
+          { text: '@tensorzoo/core', link: '/packages/core' },
+          { text: '@tensorzoo/layers', link: '/packages/layers' },
+          { text: '@tensorzoo/models', link: '/packages/models' },
+          { text: '@tensorzoo/cli', link: '/packages/cli' },
+        ],
+      },
+      {
+        text: 'Gemma',
+        items: [
+          { text: 'Gemma guide', link: '/gemma' },
+          { text: 'Differences from KerasHub', link: '/differences-from-kerashub' },
+        ],
+      },
+      {
+        text: 'Project',
+        items: [
+          { text: 'Benchmarks', link: '/benchmarks' },
+          { text: 'Architecture', link: '/architecture' },
+          { text: 'Contributing and releases', link: '/contributing' },
+          { text: 'API reference', link: '/api/' },
+        ],
+      },
+    ],
+  },
+});

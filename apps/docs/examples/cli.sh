@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Docs example (packages/cli.md): the tensorzoo command, run from the repository root after
+# `npm install` (which links the command into node_modules/.bin; `npx tensorzoo` runs it).
+set -euo pipefail
+# region usage
+# A continuation written by the embedded tinycode-gemma2-6m model, streamed to stdout:
+tensorzoo generate --max-length 24 "def forward(self, x):"
+# Seeded top-k sampling on the WebAssembly backend:
+tensorzoo generate --sampler top_k --k 5 --seed 7 --backend wasm --max-length 24 "import numpy as np"
+# Token ids and pieces as JSON, and back:
+tensorzoo tokenize --preset models/tinycode-gemma2-6m "def forward(self, x):"
+tensorzoo detokenize --preset models/tinycode-gemma2-6m 416 418 758 1991 271 1985 620 404
+# KerasHub's preset table, and a preset's layout map (architecture only, nothing downloaded;
+# the mesh must fit the devices this process has: one CPU today):
+tensorzoo presets
+tensorzoo layout --preset gemma_2b_en --mesh 1x1
+# endregion
