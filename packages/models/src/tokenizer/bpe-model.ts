@@ -19,6 +19,9 @@ import { NO_NODE, ROOT_NODE } from './piece-trie.js';
 import { leadByteLength } from './utf8.js';
 import type { SegmentationModel, Segments, Vocabulary } from './vocabulary.js';
 
+/** Scratch arrays longer than this (in elements) are dropped after a call instead of kept. */
+const RETAINED_CAPACITY_LIMIT = 1 << 20;
+
 export class BpeModel implements SegmentationModel {
   // Symbols.
   private symbolStarts = new Int32Array(0);
@@ -82,6 +85,10 @@ export class BpeModel implements SegmentationModel {
       this.frozen = new Uint8Array(capacity);
       this.nodes = new Int32Array(capacity);
     }
+  }
+
+  /** Room for the pairs of a block of `symbolCount` symbols. */
+  private ensurePairCapacity(symbolCount: number): void {
     // At most one pair per adjacent symbol pair, plus two per merge: 3n bounds the queue.
     const pairCapacity = 3 * symbolCount + 4;
     if (this.pairLefts.length < pairCapacity) {
@@ -135,6 +142,7 @@ export class BpeModel implements SegmentationModel {
       if (index < symbolCount && !(splittable && this.canSplitBefore(text, index))) continue;
       this.heapSize = 0;
       this.pairCount = 0;
+      this.ensurePairCapacity(index - blockStart);
       for (let symbol = blockStart + 1; symbol < index; symbol++) this.maybeQueuePair(text, symbol - 1, symbol);
       this.mergeQueuedPairs(text);
       blockStart = index;
@@ -148,6 +156,19 @@ export class BpeModel implements SegmentationModel {
       // that a reserved piece with the same text wins.
       if (pieceId >= 0 && !this.hasUnusedPieces) output.push(starts[index]!, ends[index]!, canonicalIds[pieceId]!);
       else this.resegment(text, starts[index]!, ends[index]!, output);
+    }
+    this.releaseLargeBuffers();
+  }
+
+  /** Keeps scratch memory bounded after an exceptionally long input. */
+  private releaseLargeBuffers(): void {
+    if (this.symbolStarts.length > RETAINED_CAPACITY_LIMIT) {
+      this.symbolStarts = this.symbolEnds = this.previous = this.next = this.nodes = new Int32Array(0);
+      this.frozen = new Uint8Array(0);
+    }
+    if (this.pairLefts.length > RETAINED_CAPACITY_LIMIT) {
+      this.pairLefts = this.pairRights = this.pairSizes = this.pairNodes = this.heap = this.heapLefts = new Int32Array(0);
+      this.pairScores = this.heapScores = new Float64Array(0);
     }
   }
 

@@ -25,6 +25,8 @@ import { CharModel, WordModel } from './word-and-char-models.js';
 
 /** The library's default unknown surface, " \u2047 " (U+2047 DOUBLE QUESTION MARK). */
 const DEFAULT_UNKNOWN_SURFACE = ' \u2047 ';
+/** Reused buffers larger than this many elements are dropped after the call that grew them. */
+const RETAINED_BUFFER_LIMIT = 1 << 22;
 
 export type TextInput = string | Uint8Array;
 
@@ -202,6 +204,7 @@ export class SentencePieceProcessor {
       }
       previousWasUnknown = isUnknown;
     }
+    this.releaseLargeBuffers();
     return ids;
   }
 
@@ -229,6 +232,7 @@ export class SentencePieceProcessor {
       }
       previousWasUnknown = isUnknown;
     }
+    this.releaseLargeBuffers();
     return pieces;
   }
 
@@ -270,11 +274,24 @@ export class SentencePieceProcessor {
     }
     if (byteRunStart >= 0) this.appendByteRun(ids, byteRunStart, ids.length, text);
 
+    let decoded: string;
     if (this.denormalizer !== null) {
       this.denormalizer.normalize(text.bytes, text.length, this.denormalizedBuffer);
-      return utf8ToString(this.denormalizedBuffer.view());
+      decoded = utf8ToString(this.denormalizedBuffer.view());
+    } else {
+      decoded = utf8ToString(text.view());
     }
-    return utf8ToString(text.view());
+    this.releaseLargeBuffers();
+    return decoded;
+  }
+
+  /** Keeps the reused buffers from holding on to the memory of an exceptionally long input. */
+  private releaseLargeBuffers(): void {
+    this.inputBuffer.releaseIfLargerThan(RETAINED_BUFFER_LIMIT);
+    this.normalizedBuffer.releaseIfLargerThan(RETAINED_BUFFER_LIMIT);
+    this.decodeBuffer.releaseIfLargerThan(RETAINED_BUFFER_LIMIT);
+    this.denormalizedBuffer.releaseIfLargerThan(RETAINED_BUFFER_LIMIT);
+    this.segments.releaseIfLargerThan(RETAINED_BUFFER_LIMIT);
   }
 
   /** `DecodeSentencePiece`: appends one non-byte piece; returns whether it consumed a leading U+2581. */

@@ -25,6 +25,8 @@ const UNKNOWN_PENALTY = 10;
 /** FLT_MIN / FLT_MAX, the library's initial values for max_score / min_score. */
 const FLOAT32_MIN_POSITIVE = 1.1754943508222875e-38;
 const FLOAT32_MAX = 3.4028234663852886e38;
+/** Scratch arrays longer than this (in elements) are dropped after a call instead of kept. */
+const RETAINED_CAPACITY_LIMIT = 1 << 20;
 
 export class UnigramModel implements SegmentationModel {
   private readonly minimumScore: number;
@@ -136,6 +138,11 @@ export class UnigramModel implements SegmentationModel {
       output.ends[slot] = end;
       output.ids[slot] = bestIds[end]!;
       slot--;
+    }
+    if (this.bestScores.length > RETAINED_CAPACITY_LIMIT) {
+      // Keep scratch memory bounded after an exceptionally long input.
+      this.bestScores = new Float32Array(0);
+      this.bestStarts = this.bestIds = new Int32Array(0);
     }
   }
 

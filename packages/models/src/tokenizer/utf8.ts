@@ -97,6 +97,14 @@ export class ByteBuffer {
   view(): Uint8Array {
     return this.bytes.subarray(0, this.length);
   }
+
+  /** Drops the storage when it has grown past `limit` bytes (after an exceptionally long input). */
+  releaseIfLargerThan(limit: number): void {
+    if (this.bytes.length > limit) {
+      this.bytes = new Uint8Array(256);
+      this.length = 0;
+    }
+  }
 }
 
 const textEncoder = new TextEncoder();

@@ -150,6 +150,16 @@ export class Segments {
     this.length = 0;
   }
 
+  /** Drops the storage when it has grown past `limit` entries (after an exceptionally long input). */
+  releaseIfLargerThan(limit: number): void {
+    if (this.starts.length > limit) {
+      this.starts = new Int32Array(256);
+      this.ends = new Int32Array(256);
+      this.ids = new Int32Array(256);
+      this.length = 0;
+    }
+  }
+
   push(start: number, end: number, id: number): void {
     if (this.length === this.starts.length) {
       const capacity = this.length * 2;

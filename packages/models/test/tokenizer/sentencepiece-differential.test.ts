@@ -34,6 +34,20 @@ describe.each(models)('SentencePieceProcessor matches the SentencePiece library 
     expect(disagreements.length).toBe(0);
   });
 
+  it('encodes a document of over 150 kB in one call to the same ids (long inputs, buffer reuse and release)', async () => {
+    const bytes = model.bytes();
+    const ours = new SentencePieceProcessor(bytes);
+    const library = await loadReferenceProcessor(bytes);
+    const document = randomTexts(model.seed + 3, 900).join('\n');
+    const documentBytes = new TextEncoder().encode(document);
+    expect(documentBytes.length).toBeGreaterThan(150_000);
+    const expected = library.encodeIds(documentBytes);
+    expect(ours.encode(document)).toEqual(expected);
+    expect(ours.decode(expected)).toBe(library.decodeIds(expected));
+    // Reused buffers still give the same answer on a short input afterwards.
+    expect(ours.encode('the quick brown fox')).toEqual(library.encodeIds(new TextEncoder().encode('the quick brown fox')));
+  });
+
   it('encodes malformed UTF-8 byte strings to the same ids (one U+FFFD per bad byte)', async () => {
     const bytes = model.bytes();
     const ours = new SentencePieceProcessor(bytes);
