@@ -5,7 +5,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Tensor } from '@tensorzoo/core';
 import type { Layer } from '@tensorzoo/layers';
-import { gemmaWeightEntries, writeJson, writeKerasWeights, type StoredTensor } from '../io/index.js';
+import { writeGemmaKerasWeights, writeJson, type StoredTensor } from '../io/index.js';
 import type { GemmaBackbone } from './gemma-backbone.js';
 import { gemmaParameterCount, toKerasConfig } from './gemma-config.js';
 
@@ -46,9 +46,12 @@ export function savedVariables(backbone: GemmaBackbone): Map<string, Tensor> {
 export async function saveGemmaBackboneToPreset(backbone: GemmaBackbone, presetDir: string, options: SaveToPresetOptions = {}): Promise<void> {
   await mkdir(presetDir, { recursive: true });
   const variables = new Map([...savedVariables(backbone)].map(([path, value]) => [path, toStored(value)]));
-  const entries = gemmaWeightEntries(variables, backbone.config);
   const maxShardSize = options.maxShardSize === undefined ? 10 : options.maxShardSize;
-  await writeKerasWeights(presetDir, entries, maxShardSize === null ? {} : { maxShardSizeBytes: maxShardSize * 1024 ** 3 });
+  // The full KerasHub group tree (empty groups and name attributes included), bf16 as opaque.
+  await writeGemmaKerasWeights(presetDir, variables, backbone.config, {
+    maxShardSizeBytes: maxShardSize === null ? undefined : maxShardSize * 1024 ** 3,
+    naming: { backboneName: backbone.config.name },
+  });
   await writeJson(
     join(presetDir, 'config.json'),
     { module: 'keras_hub.src.models.gemma.gemma_backbone', class_name: 'GemmaBackbone', config: toKerasConfig(backbone.config), registered_name: 'keras_hub>GemmaBackbone' },
