@@ -2,6 +2,7 @@
 // SentencePiece tokenizer, GemmaCausalLM with cached generation, and the distribution API.
 export * from './gemma/index.js';
 export * from './generation/index.js';
+export * from './training/index.js';
 export * from './distribution/index.js';
 export * from './presets/index.js';
 export * from './tokenizer/index.js';

@@ -10,6 +10,7 @@ import { GemmaTokenizer } from '../tokenizer/index.js';
 import { existsSync } from 'node:fs';
 import { GemmaCausalLMPreprocessor, type PackedBatch } from './gemma-causal-lm-preprocessor.js';
 import { getSampler, type SamplerSpec } from './samplers.js';
+import { fitCausalLM, type FitData, type FitHistory, type FitOptions } from '../training/index.js';
 
 export interface GenerateToken {
   /** Row of the batch the token belongs to. */
@@ -101,6 +102,14 @@ export class GemmaCausalLM {
       const loss = values.dataSync().map((value) => -value);
       return tensor(loss, [batch, length]);
     });
+  }
+
+  /**
+   * Trains the backbone's trainable weights (the LoRA factors after `backbone.enableLora(rank)`)
+   * on texts or packed ids; see src/training/fit.ts. Resolves with the per-step losses.
+   */
+  fit(data: FitData, options: FitOptions = {}): Promise<FitHistory> {
+    return fitCausalLM(this.backbone, this.preprocessor, data, options);
   }
 
   /**
