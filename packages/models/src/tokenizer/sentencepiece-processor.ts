@@ -41,7 +41,7 @@ export class SentencePieceProcessor {
   private readonly stripLeadingSpaceOnDecode: boolean;
   private readonly stripAllLeadingSpacesOnDecode: boolean;
 
-  // Buffers reused across calls (a processor is not meant to be shared between threads anyway).
+  // Buffers reused across calls: no method calls back into user code, so a call never overlaps another.
   private readonly inputBuffer = new ByteBuffer(1024);
   private readonly normalizedBuffer = new ByteBuffer(1024);
   private readonly decodeBuffer = new ByteBuffer(1024);
