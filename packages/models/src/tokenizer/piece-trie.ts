@@ -88,6 +88,9 @@ export class PieceTrie {
   }
 }
 
+/** How many failed base searches a free slot survives before it is no longer tried. */
+const MAXIMUM_FAILED_VISITS = 16;
+
 /**
  * Builds the double array by placing each node's children at the first base where all their
  * slots are free. Free slots are kept in a doubly linked list, so the search visits free slots
@@ -98,6 +101,7 @@ class DoubleArrayBuilder {
   private check = new Int32Array(1024).fill(-1);
   private values = new Int32Array(1024).fill(-1);
   private nextFree = new Int32Array(1024);
+  private failedVisits = new Uint8Array(1024);
   private scratch = new Int32Array(1024);
   private scratchTop = 0;
   private readonly onDuplicate: ((keptValue: number, duplicateValue: number) => void) | undefined;
@@ -134,6 +138,9 @@ class DoubleArrayBuilder {
     this.values = extend(this.values, -1);
     this.nextFree = extend(this.nextFree, 0);
     this.previousFree = extend(this.previousFree, 0);
+    const failedVisits = new Uint8Array(capacity);
+    failedVisits.set(this.failedVisits);
+    this.failedVisits = failedVisits;
     // Append the new slots to the free list.
     for (let slot = oldCapacity; slot < capacity; slot++) {
       this.previousFree[slot] = slot === oldCapacity ? this.lastFree : slot - 1;
@@ -146,13 +153,18 @@ class DoubleArrayBuilder {
 
   private take(slot: number, parent: number): void {
     this.check[slot] = parent;
+    if (slot + 1 > this.size) this.size = slot + 1;
+    if (this.failedVisits[slot]! <= MAXIMUM_FAILED_VISITS) this.unlinkFree(slot);
+  }
+
+  /** Removes a slot from the search list (it stays free in `check` until taken). */
+  private unlinkFree(slot: number): void {
     const previous = this.previousFree[slot]!;
     const next = this.nextFree[slot]!;
     if (previous >= 0) this.nextFree[previous] = next;
     else this.firstFree = next;
     if (next >= 0) this.previousFree[next] = previous;
     else this.lastFree = previous;
-    if (slot + 1 > this.size) this.size = slot + 1;
   }
 
   /**
@@ -238,7 +250,11 @@ class DoubleArrayBuilder {
         }
         if (free) return base;
       }
-      slot = this.nextFree[slot]!;
+      const next = this.nextFree[slot]!;
+      // A free slot that keeps failing is dropped from the search list (darts-clone closes old
+      // blocks for the same reason): the search stays short, at the cost of a few unused slots.
+      if (++this.failedVisits[slot]! > MAXIMUM_FAILED_VISITS) this.unlinkFree(slot);
+      slot = next;
     }
   }
 
