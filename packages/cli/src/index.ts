@@ -1,6 +1,7 @@
 // The tensorzoo command line. stdout carries only results; progress and errors go to stderr; an
 // error is one line and a non-zero exit (2 for bad arguments, 1 otherwise).
 import { benchCommand } from './commands/bench.js';
+import { finetuneCommand } from './commands/finetune.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
 import { layoutCommand } from './commands/layout.js';
@@ -8,7 +9,7 @@ import { presetsCommand } from './commands/presets.js';
 import { detokenizeCommand, tokenizeCommand } from './commands/tokenize.js';
 import { helpText, parseCommand, UsageError, type CommandIO, type CommandSpec } from './usage.js';
 
-export const commands: CommandSpec[] = [generateCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand];
+export const commands: CommandSpec[] = [generateCommand, finetuneCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand];
 
 export function registerCommand(command: CommandSpec): void {
   if (!commands.some((existing) => existing.name === command.name)) commands.push(command);
