@@ -131,16 +131,16 @@ describeBackends('softmax', ({ test }) => {
 
   test('errors', () => {
     const x = tz.zeros([2, 3]);
-    const i = tz.zeros([2, 3], 'int32');
+    const ints = tz.zeros([2, 3], 'int32');
     const floatMask = tz.zeros([2, 3]);
     const wideMask = tz.zeros([4, 2, 3], 'bool');
     const badMask = tz.zeros([2, 2], 'bool');
-    expectError(() => tz.softmax(i), 'softmax', "argument 'x'", 'a float tensor', 'int32');
+    expectError(() => tz.softmax(ints), 'softmax', "argument 'x'", 'a float tensor', 'int32');
     expectError(() => tz.softmax(x, 2), 'softmax', "argument 'axis'", '[-2, 1]', '2');
     expectError(() => tz.softmax(x, -1, floatMask), 'softmax', "argument 'mask'", 'a bool tensor', 'float32');
     expectError(() => tz.softmax(x, -1, badMask), 'softmax', "argument 'mask'", 'broadcastable to [2, 3]', '[2, 2]');
     expectError(() => tz.softmax(x, -1, wideMask), 'softmax', "argument 'mask'", 'broadcastable to [2, 3]', '[4, 2, 3]');
-    tz.dispose([x, i, floatMask, wideMask, badMask]);
+    tz.dispose([x, ints, floatMask, wideMask, badMask]);
   });
 });
 
@@ -184,13 +184,13 @@ describeBackends('logSoftmax, gelu, sigmoid', ({ test }) => {
   });
 
   test('errors', () => {
-    const i = tz.zeros([2], 'int32');
+    const ints = tz.zeros([2], 'int32');
     const b = tz.zeros([2], 'bool');
-    expectError(() => tz.gelu(i), 'gelu', "argument 'x'", 'a float tensor', 'int32');
+    expectError(() => tz.gelu(ints), 'gelu', "argument 'x'", 'a float tensor', 'int32');
     expectError(() => tz.logSoftmax(b), 'logSoftmax', "argument 'x'", 'a float tensor', 'bool');
-    expectError(() => tz.sigmoid(i), 'sigmoid', "argument 'x'", 'a float tensor');
-    const f = tz.zeros([2]);
-    expectError(() => tz.logSoftmax(f, 1), 'logSoftmax', "argument 'axis'", '[-1, 0]');
-    tz.dispose([i, b, f]);
+    expectError(() => tz.sigmoid(ints), 'sigmoid', "argument 'x'", 'a float tensor');
+    const floats = tz.zeros([2]);
+    expectError(() => tz.logSoftmax(floats, 1), 'logSoftmax', "argument 'axis'", '[-1, 0]');
+    tz.dispose([ints, b, floats]);
   });
 });

@@ -110,11 +110,11 @@ describeBackends('creation', ({ test }) => {
   test('arraySync of bool, scalar and empty tensors', () => {
     const b = tz.tensor([[true, false]]);
     expect(b.arraySync()).toEqual([[true, false]]);
-    const s = tz.scalar(4, 'int32');
-    expect(s.arraySync()).toBe(4);
-    const e = tz.zeros([2, 0]);
-    expect(e.arraySync()).toEqual([[], []]);
-    tz.dispose([b, s, e]);
+    const scalar = tz.scalar(4, 'int32');
+    expect(scalar.arraySync()).toBe(4);
+    const empty = tz.zeros([2, 0]);
+    expect(empty.arraySync()).toEqual([[], []]);
+    tz.dispose([b, scalar, empty]);
   });
 
   test('dataSync returns a copy, not the backing store', () => {

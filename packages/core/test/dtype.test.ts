@@ -205,11 +205,11 @@ describeBackends('storage dtypes', ({ test }) => {
   test('bool and int32 decode to themselves', async () => {
     const b = tz.tensor([true, false]);
     expect(await b.data()).toBeInstanceOf(Uint8Array);
-    const i = tz.tensor([1, 2], [2], 'int32');
-    expect(await i.data()).toBeInstanceOf(Int32Array);
-    const f = tz.tensor([1, 2], [2], 'bfloat16');
-    expect(await f.data()).toBeInstanceOf(Float32Array);
-    tz.dispose([b, i, f]);
+    const ints = tz.tensor([1, 2], [2], 'int32');
+    expect(await ints.data()).toBeInstanceOf(Int32Array);
+    const floats = tz.tensor([1, 2], [2], 'bfloat16');
+    expect(await floats.data()).toBeInstanceOf(Float32Array);
+    tz.dispose([b, ints, floats]);
   });
 
   test('upcastDTypes follows NumPy for our dtypes', () => {

@@ -105,11 +105,11 @@ describeBackends('einsum', ({ test }) => {
   test('hand-computed: matrix product, dot, outer, transpose, trace-free sums', async () => {
     const a = tz.tensor([[1, 2], [3, 4]]);
     const b = tz.tensor([[5, 6], [7, 8]]);
-    const v = tz.tensor([1, 2]);
+    const vector = tz.tensor([1, 2]);
     await expectTensor(tz.einsum('ij,jk->ik', a, b), [2, 2], 'float32', [19, 22, 43, 50]);
     await expectTensor(tz.einsum('ij,jk', a, b), [2, 2], 'float32', [19, 22, 43, 50]);
-    await expectTensor(tz.einsum('i,i->', v, v), [], 'float32', [5]);
-    await expectTensor(tz.einsum('i,j->ij', v, v), [2, 2], 'float32', [1, 2, 2, 4]);
+    await expectTensor(tz.einsum('i,i->', vector, vector), [], 'float32', [5]);
+    await expectTensor(tz.einsum('i,j->ij', vector, vector), [2, 2], 'float32', [1, 2, 2, 4]);
     await expectTensor(tz.einsum('ij->ji', a), [2, 2], 'float32', [1, 3, 2, 4]);
     await expectTensor(tz.einsum('ij->', a), [], 'float32', [10]);
     await expectTensor(tz.einsum('ij->j', a), [2], 'float32', [4, 6]);
@@ -117,7 +117,7 @@ describeBackends('einsum', ({ test }) => {
     await expectTensor(tz.einsum('ji', a), [2, 2], 'float32', [1, 3, 2, 4]);
     await expectTensor(tz.einsum('ij,ij->ij', a, b), [2, 2], 'float32', [5, 12, 21, 32]);
     await expectTensor(tz.einsum('...ij,...jk->...ik', a, b), [2, 2], 'float32', [19, 22, 43, 50]);
-    tz.dispose([a, b, v]);
+    tz.dispose([a, b, vector]);
   });
 
   test('size-1 dims broadcast against the other operand', async () => {
@@ -134,9 +134,9 @@ describeBackends('einsum', ({ test }) => {
     const b = randomIntTensor(random, [3, 2], -4, 4);
     const expected = naiveEinsum('ij,jk->ik', [{ values: a.values, shape: [2, 3] }, { values: b.values, shape: [3, 2] }]);
     await expectTensor(tz.einsum('ij,jk->ik', a.tensor, b.tensor), [2, 2], 'int32', expected.values);
-    const h = tz.cast(b.tensor, 'bfloat16');
-    await expectTensor(tz.einsum('ij,jk->ik', a.tensor, h), [2, 2], 'float32', expected.values);
-    tz.dispose([a.tensor, b.tensor, h]);
+    const half = tz.cast(b.tensor, 'bfloat16');
+    await expectTensor(tz.einsum('ij,jk->ik', a.tensor, half), [2, 2], 'float32', expected.values);
+    tz.dispose([a.tensor, b.tensor, half]);
   });
 
   test('parseEinsum exposes the resolved letters', () => {

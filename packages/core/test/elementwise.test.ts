@@ -128,21 +128,21 @@ describeBackends('elementwise binary', ({ test }) => {
   });
 
   test('type promotion: int32 with float32, bool with int32, numbers follow the tensor', async () => {
-    const i = tz.tensor([1, 2], [2], 'int32');
-    const f = tz.tensor([0.5, 0.25]);
+    const ints = tz.tensor([1, 2], [2], 'int32');
+    const floats = tz.tensor([0.5, 0.25]);
     const b = tz.tensor([true, false]);
-    await expectTensor(tz.add(i, f), [2], 'float32', [1.5, 2.25]);
-    await expectTensor(tz.add(f, i), [2], 'float32', [1.5, 2.25]);
-    await expectTensor(tz.add(b, i), [2], 'int32', [2, 2]);
-    await expectTensor(tz.mul(b, f), [2], 'float32', [0.5, 0]);
-    await expectTensor(tz.add(i, 0.5), [2], 'float32', [1.5, 2.5]);
-    await expectTensor(tz.add(i, 2), [2], 'int32', [3, 4]);
-    await expectTensor(tz.add(f, 2), [2], 'float32', [2.5, 2.25]);
+    await expectTensor(tz.add(ints, floats), [2], 'float32', [1.5, 2.25]);
+    await expectTensor(tz.add(floats, ints), [2], 'float32', [1.5, 2.25]);
+    await expectTensor(tz.add(b, ints), [2], 'int32', [2, 2]);
+    await expectTensor(tz.mul(b, floats), [2], 'float32', [0.5, 0]);
+    await expectTensor(tz.add(ints, 0.5), [2], 'float32', [1.5, 2.5]);
+    await expectTensor(tz.add(ints, 2), [2], 'int32', [3, 4]);
+    await expectTensor(tz.add(floats, 2), [2], 'float32', [2.5, 2.25]);
     await expectTensor(tz.add(1, 2), [], 'float32', [3]);
-    await expectTensor(tz.equal(i, f), [2], 'bool', [0, 0]);
-    await expectTensor(tz.less(i, 1.5), [2], 'bool', [1, 0]);
+    await expectTensor(tz.equal(ints, floats), [2], 'bool', [0, 0]);
+    await expectTensor(tz.less(ints, 1.5), [2], 'bool', [1, 0]);
     await expectTensor(tz.equal(b, true), [2], 'bool', [1, 0]);
-    tz.dispose([i, f, b]);
+    tz.dispose([ints, floats, b]);
   });
 
   test('arithmetic on two bool tensors counts in int32 (never a bool holding 2)', async () => {
@@ -309,7 +309,7 @@ describeBackends('logic, where and cast', ({ test }) => {
       const a = randomFloatTensor(random, shapeA);
       const b = randomFloatTensor(random, shapeB);
       const conditionTensor = tz.tensor(condition, shapeC, 'bool');
-      const picked = naiveBinary(naiveBinary({ values: condition, shape: shapeC }, { values: a.values, shape: shapeA }, (c, x) => (c ? x : NaN)), { values: b.values, shape: shapeB }, (x, y) => (Number.isNaN(x) ? y : x));
+      const picked = naiveBinary(naiveBinary({ values: condition, shape: shapeC }, { values: a.values, shape: shapeA }, (selected, x) => (selected ? x : NaN)), { values: b.values, shape: shapeB }, (x, y) => (Number.isNaN(x) ? y : x));
       const read = await readAndDispose(tz.where(conditionTensor, a.tensor, b.tensor));
       expect(read.shape).toEqual(picked.shape);
       expectClose(read.values, picked.values, 0, 0);
@@ -319,25 +319,25 @@ describeBackends('logic, where and cast', ({ test }) => {
 
   test('where promotes a and b to a common dtype', async () => {
     const condition = tz.tensor([true, false]);
-    const i = tz.tensor([1, 2], [2], 'int32');
-    await expectTensor(tz.where(condition, i, 0), [2], 'int32', [1, 0]);
-    await expectTensor(tz.where(condition, i, 0.5), [2], 'float32', [1, 0.5]);
+    const ints = tz.tensor([1, 2], [2], 'int32');
+    await expectTensor(tz.where(condition, ints, 0), [2], 'int32', [1, 0]);
+    await expectTensor(tz.where(condition, ints, 0.5), [2], 'float32', [1, 0.5]);
     await expectTensor(tz.where(condition, true, false), [2], 'bool', [1, 0]);
-    tz.dispose([condition, i]);
+    tz.dispose([condition, ints]);
   });
 
   test('cast between every pair of compute dtypes', async () => {
-    const f = tz.tensor([1.7, -1.7, 0, -0.2, 2.5]);
-    await expectTensor(tz.cast(f, 'int32'), [5], 'int32', [1, -1, 0, 0, 2]);
-    await expectTensor(tz.cast(f, 'bool'), [5], 'bool', [1, 1, 0, 1, 1]);
-    await expectTensor(tz.cast(f, 'float32'), [5], 'float32', [1.7, -1.7, 0, -0.2, 2.5].map(Math.fround));
-    const i = tz.tensor([3, 0, -2], [3], 'int32');
-    await expectTensor(tz.cast(i, 'float32'), [3], 'float32', [3, 0, -2]);
-    await expectTensor(tz.cast(i, 'bool'), [3], 'bool', [1, 0, 1]);
+    const floats = tz.tensor([1.7, -1.7, 0, -0.2, 2.5]);
+    await expectTensor(tz.cast(floats, 'int32'), [5], 'int32', [1, -1, 0, 0, 2]);
+    await expectTensor(tz.cast(floats, 'bool'), [5], 'bool', [1, 1, 0, 1, 1]);
+    await expectTensor(tz.cast(floats, 'float32'), [5], 'float32', [1.7, -1.7, 0, -0.2, 2.5].map(Math.fround));
+    const ints = tz.tensor([3, 0, -2], [3], 'int32');
+    await expectTensor(tz.cast(ints, 'float32'), [3], 'float32', [3, 0, -2]);
+    await expectTensor(tz.cast(ints, 'bool'), [3], 'bool', [1, 0, 1]);
     const b = tz.tensor([true, false]);
     await expectTensor(tz.cast(b, 'float32'), [2], 'float32', [1, 0]);
     await expectTensor(tz.cast(b, 'int32'), [2], 'int32', [1, 0]);
-    tz.dispose([f, i, b]);
+    tz.dispose([floats, ints, b]);
   });
 
   test('cast of NaN to bool is true (NaN ≠ 0)', async () => {
@@ -381,27 +381,27 @@ describeBackends('elementwise errors', ({ test }) => {
   });
 
   test('logic ops on non-bool tensors', () => {
-    const f = tz.zeros([2]);
+    const floats = tz.zeros([2]);
     const b = tz.tensor([true, false]);
-    expectError(() => tz.logicalAnd(f, b), 'logicalAnd', "argument 'a'", 'a bool tensor', 'a float32 tensor of shape [2]');
-    expectError(() => tz.logicalOr(b, f), 'logicalOr', "argument 'b'", 'a bool tensor', 'float32');
+    expectError(() => tz.logicalAnd(floats, b), 'logicalAnd', "argument 'a'", 'a bool tensor', 'a float32 tensor of shape [2]');
+    expectError(() => tz.logicalOr(b, floats), 'logicalOr', "argument 'b'", 'a bool tensor', 'float32');
     expectError(() => tz.logicalAnd(b, 2), 'logicalAnd', "argument 'b'", 'a bool tensor or a boolean', 'received 2');
-    expectError(() => tz.logicalNot(f), 'logicalNot', "argument 'x'", 'a bool tensor', 'float32');
-    const i = tz.zeros([2], 'int32');
-    expectError(() => tz.logicalNot(i), 'logicalNot', "argument 'x'", 'received an int32 tensor of shape [2]');
-    i.dispose();
+    expectError(() => tz.logicalNot(floats), 'logicalNot', "argument 'x'", 'a bool tensor', 'float32');
+    const ints = tz.zeros([2], 'int32');
+    expectError(() => tz.logicalNot(ints), 'logicalNot', "argument 'x'", 'received an int32 tensor of shape [2]');
+    ints.dispose();
     const three = tz.ones([3], 'bool');
     expectError(() => tz.logicalAnd(b, three), 'logicalAnd', "argument 'b'", 'broadcastable with a [2]', '[3]');
-    tz.dispose([f, b, three]);
+    tz.dispose([floats, b, three]);
   });
 
   test('where with a non-bool condition or incompatible shapes', () => {
-    const f = tz.zeros([2]);
-    const c = tz.tensor([true, false]);
-    expectError(() => tz.where(f, f, f), 'where', "argument 'condition'", 'a bool tensor', 'float32');
+    const floats = tz.zeros([2]);
+    const condition = tz.tensor([true, false]);
+    expectError(() => tz.where(floats, floats, floats), 'where', "argument 'condition'", 'a bool tensor', 'float32');
     const wide = tz.zeros([3]);
-    expectError(() => tz.where(c, wide, 0), 'where', "argument 'a'", '[3]');
-    tz.dispose([f, c, wide]);
+    expectError(() => tz.where(condition, wide, 0), 'where', "argument 'a'", '[3]');
+    tz.dispose([floats, condition, wide]);
   });
 
   test('cast to an unknown dtype', () => {

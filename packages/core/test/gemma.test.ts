@@ -6,7 +6,7 @@ import * as tz from '@tensorzoo/core';
 import { describeBackends, expectClose, expectError, expectTensor, randomFloatTensor, readAndDispose, TestRandom } from './harness.js';
 import { ravel, size, unravel } from './naive.js';
 
-const f = Math.fround;
+const toFloat32 = Math.fround;
 
 /** rmsNorm over the last axis: x / sqrt(mean(x²) + eps) · (1 + scale), in float64. */
 function naiveRmsNorm(values: number[], depth: number, scale: number[], epsilon: number): number[] {
@@ -32,10 +32,10 @@ function naiveRope(x: { values: number[]; shape: number[] }, sequenceAxis: numbe
     const index = unravel(flat, x.shape);
     const feature = index[featureAxis]!;
     const j = feature % half;
-    const inverse = f(f(1 / f(wavelength ** f((2 * j) / H))) / scaling);
-    const angle = f(f(index[sequenceAxis]! + start) * inverse);
-    const cos = f(Math.cos(angle));
-    const sin = f(Math.sin(angle));
+    const inverse = toFloat32(toFloat32(1 / toFloat32(wavelength ** toFloat32((2 * j) / H))) / scaling);
+    const angle = toFloat32(toFloat32(index[sequenceAxis]! + start) * inverse);
+    const cos = toFloat32(Math.cos(angle));
+    const sin = toFloat32(Math.sin(angle));
     const partnerIndex = index.map((value, axis) => (axis === featureAxis ? (feature < half ? feature + half : feature - half) : value));
     const partner = x.values[ravel(partnerIndex, x.shape)]!;
     // y1 = x1 cos − x2 sin, y2 = x2 cos + x1 sin.
@@ -66,9 +66,9 @@ describeBackends('rmsNorm', ({ test }) => {
     await expectTensor(tz.rmsNorm(x, zero), [1, 2], 'float32', [3 / rms, 4 / rms], 1e-7, 1e-6);
     const ones = tz.ones([2]);
     await expectTensor(tz.rmsNorm(x, ones), [1, 2], 'float32', [6 / rms, 8 / rms], 1e-7, 1e-6);
-    const z = tz.zeros([2, 2]);
-    await expectTensor(tz.rmsNorm(z, ones), [2, 2], 'float32', [0, 0, 0, 0]);
-    tz.dispose([x, zero, ones, z]);
+    const zeroes = tz.zeros([2, 2]);
+    await expectTensor(tz.rmsNorm(zeroes, ones), [2, 2], 'float32', [0, 0, 0, 0]);
+    tz.dispose([x, zero, ones, zeroes]);
   });
 
   test('bfloat16 input and scale are computed in float32 and return float32', async () => {
@@ -86,12 +86,12 @@ describeBackends('rmsNorm', ({ test }) => {
     const x = tz.zeros([2, 4]);
     const wrong = tz.zeros([3]);
     const scale = tz.zeros([4]);
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     expectError(() => tz.rmsNorm(x, wrong), 'rmsNorm', "argument 'scale'", 'shape [4] (the last axis of x)', '[3]');
-    expectError(() => tz.rmsNorm(s, scale), 'rmsNorm', "argument 'x'", 'rank ≥ 1');
+    expectError(() => tz.rmsNorm(scalar, scale), 'rmsNorm', "argument 'x'", 'rank ≥ 1');
     expectError(() => tz.rmsNorm(x, scale, -1), 'rmsNorm', "argument 'epsilon'", 'non-negative', '-1');
     expectError(() => tz.rmsNorm(x, 5 as unknown as tz.Tensor), 'rmsNorm', "argument 'scale'", 'a Tensor');
-    tz.dispose([x, wrong, scale, s]);
+    tz.dispose([x, wrong, scale, scalar]);
   });
 });
 
@@ -143,8 +143,8 @@ describeBackends('rotaryEmbedding', ({ test }) => {
   test('rotaryTables hold [θ_0..θ_{H/2-1}, θ_0..θ_{H/2-1}] per position', () => {
     const { cos, sin } = tz.rotaryTables(3, 4, 0);
     // H = 4: inv = [1, 1/100]; position 2 → angles [2, 0.02, 2, 0.02].
-    expectClose(Array.from(cos.slice(8, 12)), [Math.cos(2), Math.cos(f(0.02)), Math.cos(2), Math.cos(f(0.02))], 1e-7, 0);
-    expectClose(Array.from(sin.slice(8, 12)), [Math.sin(2), Math.sin(f(0.02)), Math.sin(2), Math.sin(f(0.02))], 1e-7, 0);
+    expectClose(Array.from(cos.slice(8, 12)), [Math.cos(2), Math.cos(toFloat32(0.02)), Math.cos(2), Math.cos(toFloat32(0.02))], 1e-7, 0);
+    expectClose(Array.from(sin.slice(8, 12)), [Math.sin(2), Math.sin(toFloat32(0.02)), Math.sin(2), Math.sin(toFloat32(0.02))], 1e-7, 0);
     expect(Array.from(cos.slice(0, 4))).toEqual([1, 1, 1, 1]);
     expect(Array.from(sin.slice(0, 4))).toEqual([0, 0, 0, 0]);
   });
@@ -183,9 +183,9 @@ describeBackends('interleaveHalves', ({ test }) => {
 
   test('errors', () => {
     const odd = tz.zeros([2, 3]);
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     expectError(() => tz.interleaveHalves(odd), 'interleaveHalves', "argument 'x'", 'an even last dimension', '[2, 3]');
-    expectError(() => tz.interleaveHalves(s), 'interleaveHalves', "argument 'x'", 'rank ≥ 1');
-    tz.dispose([odd, s]);
+    expectError(() => tz.interleaveHalves(scalar), 'interleaveHalves', "argument 'x'", 'rank ≥ 1');
+    tz.dispose([odd, scalar]);
   });
 });

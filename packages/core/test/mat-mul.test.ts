@@ -66,20 +66,20 @@ describeBackends('matMul', ({ test }) => {
   });
 
   test('rank-1 operands: vector·vector is a scalar, matrix·vector drops the axis', async () => {
-    const v = tz.tensor([1, 2, 3]);
-    const m = tz.tensor([[1, 0, 0], [0, 1, 1]]);
-    await expectTensor(tz.matMul(v, v), [], 'float32', [14]);
-    await expectTensor(tz.matMul(m, v), [2], 'float32', [1, 5]);
-    await expectTensor(tz.tidy(() => tz.matMul(tz.tensor([1, 1]), m)), [3], 'float32', [1, 1, 1]);
-    tz.dispose([v, m]);
+    const vector = tz.tensor([1, 2, 3]);
+    const matrix = tz.tensor([[1, 0, 0], [0, 1, 1]]);
+    await expectTensor(tz.matMul(vector, vector), [], 'float32', [14]);
+    await expectTensor(tz.matMul(matrix, vector), [2], 'float32', [1, 5]);
+    await expectTensor(tz.tidy(() => tz.matMul(tz.tensor([1, 1]), matrix)), [3], 'float32', [1, 1, 1]);
+    tz.dispose([vector, matrix]);
   });
 
   test('transpose flags on a rank-1 operand are ignored (a vector is its own transpose)', async () => {
-    const v = tz.tensor([1, 2, 3]);
-    const m = tz.tensor([[1, 0], [0, 1], [1, 1]]);
-    await expectTensor(tz.matMul(v, m, { transposeA: true }), [2], 'float32', [4, 5]);
-    await expectTensor(tz.matMul(m, v, { transposeA: true, transposeB: true }), [2], 'float32', [4, 5]);
-    tz.dispose([v, m]);
+    const vector = tz.tensor([1, 2, 3]);
+    const matrix = tz.tensor([[1, 0], [0, 1], [1, 1]]);
+    await expectTensor(tz.matMul(vector, matrix, { transposeA: true }), [2], 'float32', [4, 5]);
+    await expectTensor(tz.matMul(matrix, vector, { transposeA: true, transposeB: true }), [2], 'float32', [4, 5]);
+    tz.dispose([vector, matrix]);
   });
 
   test('int32 × int32 stays int32; mixed int32 × float32 gives float32', async () => {
@@ -145,11 +145,11 @@ describeBackends('matMul errors', ({ test }) => {
   });
 
   test('inner dimension mismatch with rank-1 operands does not leak the promoted views', () => {
-    const v = tz.zeros([3]);
-    const m = tz.zeros([4, 5]);
-    expectError(() => tz.matMul(v, m), 'matMul', "argument 'b'", 'an inner dimension of 3');
-    expectError(() => tz.matMul(m, v), 'matMul', "argument 'b'", 'an inner dimension of 5');
-    tz.dispose([v, m]);
+    const vector = tz.zeros([3]);
+    const matrix = tz.zeros([4, 5]);
+    expectError(() => tz.matMul(vector, matrix), 'matMul', "argument 'b'", 'an inner dimension of 3');
+    expectError(() => tz.matMul(matrix, vector), 'matMul', "argument 'b'", 'an inner dimension of 5');
+    tz.dispose([vector, matrix]);
   });
 
   test('batch dims that do not broadcast', () => {
@@ -160,18 +160,18 @@ describeBackends('matMul errors', ({ test }) => {
   });
 
   test('scalars and bool operands', () => {
-    const s = tz.tensor(2);
-    const m = tz.zeros([2, 2]);
+    const scalar = tz.tensor(2);
+    const matrix = tz.zeros([2, 2]);
     const b = tz.zeros([2, 2], 'bool');
-    expectError(() => tz.matMul(s, m), 'matMul', "argument 'a'", 'rank ≥ 1', 'shape []');
-    expectError(() => tz.matMul(m, s), 'matMul', "argument 'b'", 'rank ≥ 1');
-    expectError(() => tz.matMul(m, b), 'matMul', "argument 'b'", 'a numeric tensor', 'bool');
-    tz.dispose([s, m, b]);
+    expectError(() => tz.matMul(scalar, matrix), 'matMul', "argument 'a'", 'rank ≥ 1', 'shape []');
+    expectError(() => tz.matMul(matrix, scalar), 'matMul', "argument 'b'", 'rank ≥ 1');
+    expectError(() => tz.matMul(matrix, b), 'matMul', "argument 'b'", 'a numeric tensor', 'bool');
+    tz.dispose([scalar, matrix, b]);
   });
 
   test('non-tensor operands', () => {
-    const m = tz.zeros([2, 2]);
-    expectError(() => tz.matMul(m, [[1, 2]] as unknown as tz.Tensor), 'matMul', "argument 'b'", 'a Tensor');
-    m.dispose();
+    const matrix = tz.zeros([2, 2]);
+    expectError(() => tz.matMul(matrix, [[1, 2]] as unknown as tz.Tensor), 'matMul', "argument 'b'", 'a Tensor');
+    matrix.dispose();
   });
 });

@@ -57,9 +57,9 @@ describeBackends('reductions', ({ test }) => {
     });
 
     test(`${name} of a scalar and over an empty axis list is the identity`, async () => {
-      const s = tz.tensor(2.5);
-      await expectTensor(ops[name]!(s), [], 'float32', [2.5]);
-      s.dispose();
+      const scalar = tz.tensor(2.5);
+      await expectTensor(ops[name]!(scalar), [], 'float32', [2.5]);
+      scalar.dispose();
       const x = tz.tensor([[1, 2]]);
       await expectTensor(ops[name]!(x, []), [1, 2], 'float32', [1, 2]);
       x.dispose();
@@ -141,9 +141,9 @@ describeBackends('argmax', ({ test }) => {
   test('argmax of bool and bfloat16 inputs', async () => {
     const b = tz.tensor([[false, true, true]]);
     await expectTensor(tz.argmax(b), [1], 'int32', [1]);
-    const h = tz.tensor([0.5, 2, 1], [3], 'bfloat16');
-    await expectTensor(tz.argmax(h), [], 'int32', [1]);
-    tz.dispose([b, h]);
+    const half = tz.tensor([0.5, 2, 1], [3], 'bfloat16');
+    await expectTensor(tz.argmax(half), [], 'int32', [1]);
+    tz.dispose([b, half]);
   });
 });
 
@@ -173,10 +173,10 @@ describeBackends('reduction errors', ({ test }) => {
   });
 
   test('axes on a scalar', () => {
-    const s = tz.tensor(1);
-    expectError(() => tz.sum(s, 0), 'sum', "argument 'axis'", 'received 0');
-    expectError(() => tz.argmax(s), 'argmax', "argument 'axis'", 'received -1');
-    s.dispose();
+    const scalar = tz.tensor(1);
+    expectError(() => tz.sum(scalar, 0), 'sum', "argument 'axis'", 'received 0');
+    expectError(() => tz.argmax(scalar), 'argmax', "argument 'axis'", 'received -1');
+    scalar.dispose();
   });
 
   test('non-tensor input', () => expectError(() => tz.sum([1, 2] as unknown as tz.Tensor), 'sum', "argument 'x'", 'a Tensor'));

@@ -43,18 +43,18 @@ describeBackends('cumsum', ({ test }) => {
   test('bool counts in int32; bfloat16 computes in float32', async () => {
     const b = tz.tensor([[true, false, true], [true, true, true]]);
     await expectTensor(tz.cumsum(b, 1), [2, 3], 'int32', [1, 1, 2, 1, 2, 3]);
-    const h = tz.tensor([0.5, 0.25, 2], [3], 'bfloat16');
-    await expectTensor(tz.cumsum(h), [3], 'float32', [0.5, 0.75, 2.75]);
-    tz.dispose([b, h]);
+    const half = tz.tensor([0.5, 0.25, 2], [3], 'bfloat16');
+    await expectTensor(tz.cumsum(half), [3], 'float32', [0.5, 0.75, 2.75]);
+    tz.dispose([b, half]);
   });
 
   test('errors', () => {
     const x = tz.zeros([2, 3]);
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     expectError(() => tz.cumsum(x, 2), 'cumsum', "argument 'axis'", '[-2, 1]', '2');
-    expectError(() => tz.cumsum(s), 'cumsum', "argument 'axis'", 'scalar');
+    expectError(() => tz.cumsum(scalar), 'cumsum', "argument 'axis'", 'scalar');
     expectError(() => tz.cumsum('x' as unknown as tz.Tensor), 'cumsum', "argument 'x'", 'a Tensor');
-    tz.dispose([x, s]);
+    tz.dispose([x, scalar]);
   });
 });
 
@@ -95,12 +95,12 @@ describeBackends('topK', ({ test }) => {
 
   test('errors', () => {
     const x = tz.zeros([2, 3]);
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     expectError(() => tz.topK(x, 4), 'topK', "argument 'k'", 'an integer in [0, 3]', '4');
     expectError(() => tz.topK(x, -1), 'topK', "argument 'k'", '-1');
     expectError(() => tz.topK(x, 1.5), 'topK', "argument 'k'", '1.5');
-    expectError(() => tz.topK(s), 'topK', "argument 'x'", 'rank ≥ 1');
-    tz.dispose([x, s]);
+    expectError(() => tz.topK(scalar), 'topK', "argument 'x'", 'rank ≥ 1');
+    tz.dispose([x, scalar]);
   });
 });
 
@@ -140,14 +140,14 @@ describeBackends('masks', ({ test }) => {
   });
 
   test('errors', () => {
-    const v = tz.zeros([3]);
+    const vector = tz.zeros([3]);
     expectError(() => tz.bandMask(-1, 3, 0, 0), 'bandMask', "argument 'rows'", 'a non-negative integer', '-1');
     expectError(() => tz.bandMask(2, 1.5, 0, 0), 'bandMask', "argument 'columns'", '1.5');
     expectError(() => tz.bandMask(2, 2, 0.5, 0), 'bandMask', "argument 'numLower'", 'an integer', '0.5');
-    expectError(() => tz.bandPart(v, 0, 0), 'bandPart', "argument 'x'", 'rank ≥ 2', '[3]');
+    expectError(() => tz.bandPart(vector, 0, 0), 'bandPart', "argument 'x'", 'rank ≥ 2', '[3]');
     expectError(() => tz.lowerTriangularMask(-2), 'lowerTriangularMask', "argument 'rows'", 'non-negative', '-2');
     expectError(() => tz.upperTriangularMask(2, -1), 'upperTriangularMask', "argument 'columns'", 'non-negative', '-1');
     expectError(() => tz.lowerTriangularMask(2, 2, 0.5), 'lowerTriangularMask', "argument 'k'", 'an integer', '0.5');
-    v.dispose();
+    vector.dispose();
   });
 });

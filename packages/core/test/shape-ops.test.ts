@@ -39,10 +39,10 @@ describeBackends('reshape, expandDims, squeeze', ({ test }) => {
     await expectTensor(tz.reshape(x, [3, 1, -1]), [3, 1, 2], 'float32', [1, 2, 3, 4, 5, 6]);
     await expectTensor(tz.reshape(x, [-1]), [6], 'float32', [1, 2, 3, 4, 5, 6]);
     x.dispose();
-    const s = tz.tensor(5, [], 'int32');
-    await expectTensor(tz.reshape(s, [1, 1]), [1, 1], 'int32', [5]);
-    await expectTensor(tz.reshape(s, [-1]), [1], 'int32', [5]);
-    s.dispose();
+    const scalar = tz.tensor(5, [], 'int32');
+    await expectTensor(tz.reshape(scalar, [1, 1]), [1, 1], 'int32', [5]);
+    await expectTensor(tz.reshape(scalar, [-1]), [1], 'int32', [5]);
+    scalar.dispose();
     const empty = tz.zeros([0, 3]);
     await expectTensor(tz.reshape(empty, [3, 0, 5]), [3, 0, 5], 'float32', []);
     await expectTensor(tz.reshape(empty, [-1, 3]), [0, 3], 'float32', []);
@@ -53,9 +53,9 @@ describeBackends('reshape, expandDims, squeeze', ({ test }) => {
     const x = tz.tensor([[1, 2, 3], [4, 5, 6]]);
     const expectations: [number, number[]][] = [[0, [1, 2, 3]], [1, [2, 1, 3]], [2, [2, 3, 1]], [-1, [2, 3, 1]], [-2, [2, 1, 3]], [-3, [1, 2, 3]]];
     for (const [axis, shape] of expectations) await expectTensor(tz.expandDims(x, axis), shape, 'float32', [1, 2, 3, 4, 5, 6]);
-    const s = tz.tensor(1);
-    await expectTensor(tz.expandDims(s), [1], 'float32', [1]);
-    tz.dispose([x, s]);
+    const scalar = tz.tensor(1);
+    await expectTensor(tz.expandDims(scalar), [1], 'float32', [1]);
+    tz.dispose([x, scalar]);
   });
 
   test('squeeze all size-1 dims or the given ones', async () => {
@@ -105,9 +105,9 @@ describeBackends('transpose', ({ test }) => {
     await expectTensor(tz.transpose(b, [1, 0]), [2, 1], 'bool', [1, 0]);
     const empty = tz.zeros([2, 0, 3]);
     await expectTensor(tz.transpose(empty, [2, 0, 1]), [3, 2, 0], 'float32', []);
-    const s = tz.tensor(3);
-    await expectTensor(tz.transpose(s), [], 'float32', [3]);
-    tz.dispose([x, b, empty, s]);
+    const scalar = tz.tensor(3);
+    await expectTensor(tz.transpose(scalar), [], 'float32', [3]);
+    tz.dispose([x, b, empty, scalar]);
   });
 
   test('errors', () => {
@@ -152,10 +152,10 @@ describeBackends('concat, stack, split', ({ test }) => {
     await expectTensor(tz.stack([a, b], 1), [2, 2, 2], 'float32', [1, 2, 5, 6, 3, 4, 7, 8]);
     await expectTensor(tz.stack([a, b], -1), [2, 2, 2], 'float32', [1, 5, 2, 6, 3, 7, 4, 8]);
     await expectTensor(tz.stack([a]), [1, 2, 2], 'float32', [1, 2, 3, 4]);
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     const t = tz.tensor(2);
-    await expectTensor(tz.stack([s, t]), [2], 'float32', [1, 2]);
-    tz.dispose([a, b, s, t]);
+    await expectTensor(tz.stack([scalar, t]), [2], 'float32', [1, 2]);
+    tz.dispose([a, b, scalar, t]);
   });
 
   test('split into equal parts, given sizes and an inferred -1 size', async () => {
@@ -196,24 +196,24 @@ describeBackends('concat, stack, split', ({ test }) => {
   test('errors', () => {
     const a = tz.zeros([2, 3]);
     const b = tz.zeros([3, 3]);
-    const i = tz.zeros([2, 3], 'int32');
-    const s = tz.tensor(1);
+    const ints = tz.zeros([2, 3], 'int32');
+    const scalar = tz.tensor(1);
     expectError(() => tz.concat(a as unknown as tz.Tensor[]), 'concat', "argument 'tensors'", 'a non-empty array', 'a float32 tensor of shape [2, 3]');
     expectError(() => tz.concat([]), 'concat', "argument 'tensors'", 'a non-empty array');
     expectError(() => tz.concat([a, b], 1), 'concat', "argument 'tensors[1]'", 'shape [2, 3] except along axis 1', '[3, 3]');
-    expectError(() => tz.concat([a, i]), 'concat', "argument 'tensors[1]'", 'dtype float32', 'int32');
+    expectError(() => tz.concat([a, ints]), 'concat', "argument 'tensors[1]'", 'dtype float32', 'int32');
     expectError(() => tz.concat([a, a], 2), 'concat', "argument 'axis'", '[-2, 1]', '2');
-    expectError(() => tz.concat([s, s]), 'concat', "argument 'axis'", 'scalar');
+    expectError(() => tz.concat([scalar, scalar]), 'concat', "argument 'axis'", 'scalar');
     expectError(() => tz.concat([a, 3 as unknown as tz.Tensor]), 'concat', "argument 'tensors[1]'", 'a Tensor', 'number');
     expectError(() => tz.stack([a, b]), 'stack', "argument 'tensors[1]'", 'shape [2, 3]', '[3, 3]');
-    expectError(() => tz.stack([a, i]), 'stack', "argument 'tensors[1]'", 'dtype float32', 'int32');
+    expectError(() => tz.stack([a, ints]), 'stack', "argument 'tensors[1]'", 'dtype float32', 'int32');
     expectError(() => tz.stack([a, a], 3), 'stack', "argument 'axis'", '[-3, 2]', '3');
     expectError(() => tz.stack([]), 'stack', "argument 'tensors'", 'non-empty');
     expectError(() => tz.split(a, 4, 1), 'split', "argument 'sizesOrCount'", 'a positive divisor of 3', '4');
     expectError(() => tz.split(a, [1, 1], 1), 'split', "argument 'sizesOrCount'", 'sizes summing to 3', '[1, 1]');
     expectError(() => tz.split(a, [4, -1], 1), 'split', "argument 'sizesOrCount'", 'sizes summing to 3', '[4, -1]');
     expectError(() => tz.split(a, 1, 2), 'split', "argument 'axis'", '2');
-    tz.dispose([a, b, i, s]);
+    tz.dispose([a, b, ints, scalar]);
   });
 });
 
@@ -305,12 +305,12 @@ describeBackends('gather', ({ test }) => {
     const tooSmall = tz.tensor([-4], [1], 'int32');
     const floats = tz.tensor([0, 1]);
     const ok = tz.tensor([0], [1], 'int32');
-    const s = tz.tensor(1);
+    const scalar = tz.tensor(1);
     expectError(() => tz.gather(x, tooBig), 'gather', "argument 'indices'", 'ids in [-3, 2]', 'received 3');
     expectError(() => tz.gather(x, tooSmall), 'gather', "argument 'indices'", 'ids in [-3, 2]', 'received -4');
     expectError(() => tz.gather(x, floats), 'gather', "argument 'indices'", 'an int32 tensor', 'float32');
     expectError(() => tz.gather(x, ok, 2), 'gather', "argument 'axis'", '[-2, 1]', '2');
-    expectError(() => tz.gather(s, ok), 'gather', "argument 'axis'", 'scalar');
-    tz.dispose([x, tooBig, tooSmall, floats, ok, s]);
+    expectError(() => tz.gather(scalar, ok), 'gather', "argument 'axis'", 'scalar');
+    tz.dispose([x, tooBig, tooSmall, floats, ok, scalar]);
   });
 });
