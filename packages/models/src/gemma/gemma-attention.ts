@@ -18,7 +18,7 @@ export interface GemmaAttentionConfig extends LayerConfig {
 }
 
 export interface AttentionCallOptions {
-  /** [B, T, S] bool, already including the sliding window when this layer is local. */
+  /** [B, T, S] or [B, N, T, S] bool, already including the sliding window when this layer is local. */
   attentionMask: Tensor;
   /** [B, T, 1, 1] float32: 0 wipes a query row whose (pre-window) mask is empty. */
   rowKeep?: Tensor | null;
@@ -108,11 +108,9 @@ export class CachedGemmaAttention extends Layer {
       const grouped = reshape(query, [batch, length, K, G, H]);
       let logits = einsum('btkgh,bskh->bkgts', grouped, key);
       if (this.logitSoftCap !== null) logits = mul(tanh(mul(logits, 1 / this.logitSoftCap)), this.logitSoftCap);
+      // [B, T, S] broadcasts over heads; [B, N, T, S] matches the logits exactly (fused softmax).
       const mask = options.attentionMask;
-      const maskView = reshape(
-        mask.shape[2] === keyLength ? mask : slice(mask, [0, 0, 0], [batch, length, keyLength]),
-        [batch, 1, 1, length, keyLength],
-      );
+      const maskView = mask.rank === 4 ? reshape(mask, [batch, K, G, length, keyLength]) : reshape(mask, [batch, 1, 1, length, keyLength]);
       let probabilities = softmax(logits, -1, maskView);
       if (this.dropoutLayer && options.training) probabilities = this.dropoutLayer.apply(probabilities, { training: true }) as Tensor;
       let attended = reshape(einsum('bkgts,bskh->btkgh', probabilities, value), [batch, length, N, H]);

@@ -89,7 +89,7 @@ export class GemmaBackbone extends Model {
     const tokenIds = this.idsTensor(inputs?.tokenIds, 'tokenIds');
     const [batch, length] = tokenIds.shape as [number, number];
     const paddingValues = this.paddingValues(inputs.paddingMask, batch, length);
-    const masks = buildAttentionMasks(batch, length, length, 0, paddingValues, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null);
+    const masks = buildAttentionMasks(batch, length, length, 0, paddingValues, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null, this.config.numQueryHeads);
     try {
       return tidy(() => {
         let x = this.embed(tokenIds);
@@ -117,7 +117,7 @@ export class GemmaBackbone extends Model {
     if (!Number.isInteger(cacheUpdateIndex) || cacheUpdateIndex < 0 || cacheUpdateIndex + length > maxLength)
       argumentError('callWithCache', 'cacheUpdateIndex', `an integer in [0, ${maxLength - length}] (cache length ${maxLength}, ${length} new tokens)`, String(cacheUpdateIndex));
     const keyLength = cacheUpdateIndex + length;
-    const masks = buildAttentionMasks(batch, length, keyLength, cacheUpdateIndex, null, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null);
+    const masks = buildAttentionMasks(batch, length, keyLength, cacheUpdateIndex, null, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null, this.config.numQueryHeads);
     try {
       return tidy(() => {
         let x = this.embed(ids);
