@@ -81,12 +81,19 @@ export class Engine {
     if (this.active) return this.active;
     const candidates = [...this.factories.values()].sort((a, b) => b.priority - a.priority);
     for (const factory of candidates) {
+      if (this.pendingInitialisation.has(factory.name)) continue;
       const created = this.instances.get(factory.name) ?? factory.create();
-      if (!(created instanceof Promise)) {
-        this.instances.set(factory.name, created);
-        this.active = created;
-        return created;
+      if (created instanceof Promise) {
+        // Not usable synchronously. Keep the started initialisation for a later setBackend(name)
+        // instead of dropping it: dropped, it would start again there, and a rejection would be
+        // an unhandled one (which ends a Node process).
+        created.catch(() => undefined);
+        this.pendingInitialisation.set(factory.name, created);
+        continue;
       }
+      this.instances.set(factory.name, created);
+      this.active = created;
+      return created;
     }
     throw new TensorzooError('no backend is registered: call setBackend(name) after importing a backend');
   }

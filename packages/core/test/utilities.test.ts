@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
+import { ReferenceBackend } from '@tensorzoo/core/backends/reference';
 import { expectError, TestRandom } from './harness.js';
 import { broadcastShape, ravel, size, unravel } from './naive.js';
 
@@ -101,6 +102,29 @@ describe('kernel registry helpers', () => {
   test('activeBackendHas reflects the registry for the active backend', () => {
     expect(tz.activeBackendHas('Add')).toBe(true);
     for (const name of tz.fusedKernelNames) expect(tz.activeBackendHas(name)).toBe(tz.hasKernel(name, tz.getBackend()));
+  });
+});
+
+describe('engine: the default backend', () => {
+  test('an async backend of higher priority is started once, kept for setBackend, and its failure is not an unhandled rejection', async () => {
+    const engine = new tz.Engine();
+    let starts = 0;
+    engine.registerBackend({
+      name: 'slow',
+      priority: 9,
+      create: () => {
+        starts++;
+        return Promise.reject(new Error('no device'));
+      },
+    });
+    engine.registerBackend({ name: 'reference', priority: 1, create: () => new ReferenceBackend() });
+    // No backend chosen: the first synchronous one in priority order is used.
+    expect(engine.getBackend()).toBe('reference');
+    expect(engine.getBackend()).toBe('reference');
+    await expect(engine.setBackend('slow')).rejects.toThrow('no device');
+    expect(starts).toBe(1);
+    // Let an unhandled rejection, if any, reach vitest (which fails the run on one).
+    await new Promise((resolve) => setTimeout(resolve, 20));
   });
 });
 
