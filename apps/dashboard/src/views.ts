@@ -140,31 +140,50 @@ export function throughputCharts(suite: string, cases: CaseResult[], filters: Fi
 
 const implOrder = (a: string, b: string) => Number(isOurs(b)) - Number(isOurs(a)) || a.localeCompare(b);
 
+/** Which of our implementations a case compares: tensorzoo-wasm, else another tensorzoo-* except the reference. */
+export function oursFor(cases: CaseResult[]): string | undefined {
+  const impls = unique(cases.map((entry) => entry.impl));
+  return impls.includes(OURS) ? OURS : impls.find((impl) => isOurs(impl) && impl !== 'tensorzoo-reference');
+}
+
 /**
- * Our ratio to each peer on the suite's primary metric (a throughput, so > 1 means tensorzoo is
- * faster): ours and the peer at the same thread count, measured in the same process group.
+ * Our ratio to each peer, per case on that case's main metric (a throughput, so > 1 means
+ * tensorzoo is faster): ours and the peer at the same thread count, measured in the same process
+ * group. Ours is tensorzoo-wasm (or, for a case without it, e.g. the tokenizer, the tensorzoo
+ * implementation measured there).
  */
 export function ratioChart(suite: string, cases: CaseResult[], filters: Filters): ChartData | undefined {
-  const metric = primaryMetric(cases);
-  if (!metric) return undefined;
-  const ofMetric = cases.filter((entry) => entry.metric === metric);
-  const labels = unique(ofMetric.map((entry) => entry.name));
+  const labels = unique(cases.map((entry) => entry.name));
   const bySeries = new Map<string, Series>();
-  for (const peer of ofMetric) {
-    if (isOurs(peer.impl) || !shown(peer, filters)) continue;
-    const ours = ofMetric.find((entry) => entry.impl === OURS && entry.name === peer.name && entry.threads === peer.threads && entry.group === peer.group);
-    if (!ours || !shown(ours, filters) || peer.median <= 0) continue;
-    const label = `vs ${peer.impl} ×${peer.threads}`;
-    if (!bySeries.has(label)) bySeries.set(label, { label, impl: peer.impl, threads: peer.threads, values: labels.map(() => null), ranges: labels.map(() => null) });
-    bySeries.get(label)!.values[labels.indexOf(peer.name)] = ours.median / peer.median;
-  }
+  const metrics = new Set<string>();
+  labels.forEach((name, column) => {
+    const ofCase = cases.filter((entry) => entry.name === name);
+    const metric = primaryMetric(ofCase);
+    const ours = oursFor(ofCase);
+    if (!metric || !ours) return;
+    const measured = ofCase.filter((entry) => entry.metric === metric);
+    for (const peer of measured) {
+      if (isOurs(peer.impl) || !shown(peer, filters) || peer.median <= 0) continue;
+      const mine = measured.find((entry) => entry.impl === ours && entry.threads === peer.threads && entry.group === peer.group);
+      if (!mine || !shown(mine, filters)) continue;
+      const label = `vs ${peer.impl} ×${peer.threads}`;
+      if (!bySeries.has(label)) bySeries.set(label, { label, impl: peer.impl, threads: peer.threads, values: labels.map(() => null), ranges: labels.map(() => null) });
+      bySeries.get(label)!.values[column] = mine.median / peer.median;
+      metrics.add(metric);
+    }
+  });
   if (bySeries.size === 0) return undefined;
+  // Cases without any ratio (no peer measured, or ours filtered out) are left out.
+  const kept = labels.map((_, column) => [...bySeries.values()].some((series) => series.values[column] !== null));
+  const keep = <T>(values: T[]) => values.filter((_, column) => kept[column]);
   return {
     id: `${suite}-ratio`.replace(/[^\w-]+/g, '_'),
-    title: `${OURS} ÷ peer, ${metric} (above 1: tensorzoo is faster)`,
+    title: `tensorzoo ÷ peer, ${[...metrics].join(' / ')} (above 1: tensorzoo is faster)`,
     unit: '×',
-    labels,
-    series: [...bySeries.values()].sort((a, b) => a.impl.localeCompare(b.impl) || a.threads - b.threads),
+    labels: keep(labels),
+    series: [...bySeries.values()]
+      .map((series) => ({ ...series, values: keep(series.values), ranges: keep(series.ranges) }))
+      .sort((a, b) => a.impl.localeCompare(b.impl) || a.threads - b.threads),
   };
 }
 

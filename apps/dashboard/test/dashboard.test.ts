@@ -119,7 +119,7 @@ describe('dashboard over the fixture results (model suite, history, two machines
     const ids = charts.map((chart) => chart.id);
     expect(ids).toEqual(expect.arrayContaining([
       'matmul-GFLOP_s-matmul', 'matmul-GFLOP_s-gemv', 'matmul-GB_s-gemv', 'matmul-ratio', 'matmul-history',
-      'model-tokens_s-prefill', 'model-tokens_s-decode', 'model-ratio', 'model-history',
+      'model-tokens_s-prefill', 'model-tokens_s-decode', 'model-MB_s-tokenize', 'model-ratio', 'model-history',
     ]));
     for (const chart of charts) expect(chart.inked, `chart ${chart.id} drew nothing`).toBeGreaterThan(500);
     expect(await page.getAttribute('figure[data-chart="matmul-history"]', 'data-labels')).toBe('2026-11-01|2026-11-20');

@@ -41,7 +41,8 @@ describe('chart data', () => {
   test('filter choices', () => {
     expect(machineKeys(files)).toHaveLength(2);
     expect(suiteNames(files)).toEqual(['matmul', 'model']);
-    expect(implNames(files).slice(0, 2)).toEqual(['tensorzoo-reference', 'tensorzoo-wasm']);
+    expect(implNames(files).slice(0, 3)).toEqual(['tensorzoo-reference', 'tensorzoo-tokenizer', 'tensorzoo-wasm']);
+    expect(implNames(files)).toContain('sentencepiece-wasm');
     expect(threadCounts(files)).toEqual([1, 2]);
   });
 
@@ -84,7 +85,14 @@ describe('chart data', () => {
     const run = latestRun(files, everything(machineA), 'model')!;
     expect(primaryMetric(run.cases)).toBe('tokens/s');
     const charts = throughputCharts('model', run.cases, everything(machineA), phaseOf);
-    expect(charts.map((chart) => chart.title)).toEqual(['prefill: tokens/s by size', 'decode: tokens/s by size']);
+    expect(charts.map((chart) => chart.title)).toEqual(['prefill: tokens/s by size', 'decode: tokens/s by size', 'tokenize: MB/s by size']);
+    // The tokenizer case compares tensorzoo's tokenizer with the SentencePiece library, in MB/s.
+    const ratio = ratioChart('model', run.cases, everything(machineA))!;
+    expect(ratio.labels).toEqual(['prefill-32', 'prefill-128', 'decode-32', 'decode-128', 'tokenize']);
+    expect(ratio.title).toContain('tokens/s / MB/s');
+    const library = ratio.series.find((series) => series.label === 'vs sentencepiece-wasm ×1')!;
+    expect(library.values).toEqual([null, null, null, null, 1.25]);
+    expect(library.ranges).toHaveLength(5);
     expect(charts[1]!.labels).toEqual(['decode-32', 'decode-128']);
     const machineB = machineKeys(files).find((key) => key.includes('CPU B'))!;
     expect(latestRun(files, everything(machineB), 'model')).toBeUndefined();
