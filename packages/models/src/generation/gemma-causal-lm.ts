@@ -6,6 +6,8 @@ import { GemmaBackbone, type IdsInput } from '../gemma/gemma-backbone.js';
 import { presetFolder, type FromPresetOptions } from '../gemma/gemma-from-preset.js';
 import { loadGemmaBackboneFromFolder } from '../gemma/gemma-loader.js';
 import { readJson } from '../io/index.js';
+import type { SaveToPresetOptions } from '../gemma/gemma-save.js';
+import { saveCausalLMToPreset } from './gemma-causal-lm-save.js';
 import { GemmaTokenizer } from '../tokenizer/index.js';
 import { existsSync } from 'node:fs';
 import { GemmaCausalLMPreprocessor, type PackedBatch } from './gemma-causal-lm-preprocessor.js';
@@ -75,6 +77,11 @@ export class GemmaCausalLM {
       backbone.dispose();
       throw error;
     }
+  }
+
+  /** Writes a KerasHub task preset: task.json, the backbone files, preprocessor and tokenizer assets. */
+  async saveToPreset(presetDir: string, options: SaveToPresetOptions = {}): Promise<void> {
+    await saveCausalLMToPreset(this, presetDir, options);
   }
 
   /** {tokenIds, paddingMask} [B, T] → logits [B, T, V]. */

@@ -67,6 +67,8 @@ function protoBytesFrom(proto: Uint8Array | string): Uint8Array {
 
 export class GemmaTokenizer {
   readonly processor: SentencePieceProcessor;
+  /** The serialized SentencePiece model (what a preset stores as assets/tokenizer/vocabulary.spm). */
+  readonly protoBytes: Uint8Array;
   readonly startToken = '<bos>';
   readonly endToken = '<eos>';
   readonly padToken = '<pad>';
@@ -87,7 +89,8 @@ export class GemmaTokenizer {
   private readonly pieceIds: Map<string, number>;
 
   constructor(proto: Uint8Array | string, options: GemmaTokenizerOptions = {}) {
-    this.processor = new SentencePieceProcessor(protoBytesFrom(proto));
+    this.protoBytes = protoBytesFrom(proto);
+    this.processor = new SentencePieceProcessor(this.protoBytes);
     const sequenceLength = options.sequenceLength ?? null;
     if (sequenceLength !== null && (!Number.isInteger(sequenceLength) || sequenceLength < 0)) {
       argumentError('GemmaTokenizer', 'sequenceLength', 'a non-negative integer or null', sequenceLength);
