@@ -32,7 +32,8 @@ export interface GemmaTokenizerOptions {
 export interface GemmaTokenizerConfig {
   name: string;
   trainable: boolean;
-  dtype: string;
+  /** The serialized Keras `DTypePolicy` (int32), as KerasHub writes it. */
+  dtype: { module: 'keras'; class_name: 'DTypePolicy'; config: { name: 'int32' }; registered_name: null };
   config_file: string;
   proto: null;
   sequence_length: number | null;
@@ -236,7 +237,7 @@ export class GemmaTokenizer {
     return {
       name: this.name,
       trainable: true,
-      dtype: 'int32',
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'int32' }, registered_name: null },
       config_file: 'tokenizer.json',
       proto: null,
       sequence_length: this.sequenceLength,

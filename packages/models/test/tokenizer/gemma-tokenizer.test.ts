@@ -66,13 +66,19 @@ describe('GemmaTokenizer', () => {
     expect(tokenizer.getConfig()).toEqual({
       name: 'gemma_tokenizer',
       trainable: true,
-      dtype: 'int32',
+      dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: 'int32' }, registered_name: null },
       config_file: 'tokenizer.json',
       proto: null,
       sequence_length: null,
       add_bos: false,
       add_eos: false,
     });
+  });
+
+  it('writes the same config as the tokenizer.json of a KerasHub preset', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const presetConfig = JSON.parse(await readFile(new URL('../fixtures/keras_gemma_tiny/tokenizer.json', import.meta.url), 'utf8')) as { config: unknown };
+    expect(tokenizer.getConfig()).toEqual(presetConfig.config);
   });
 
   it('accepts the proto as a base64 string, and rejects other strings and types with a clear error', () => {
