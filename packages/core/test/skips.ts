@@ -13,11 +13,6 @@ export interface SkipEntry {
 
 export const skips: readonly SkipEntry[] = [
   // The reference backend is the twin every other backend is measured against: it skips nothing.
-  {
-    backend: 'wasm',
-    test: 'elementwise unary > erf is relatively accurate near 0 and across the range (float32-rounded double values)',
-    reason: 'the wasm Erf kernel is an absolute-error fit: erf(1e-10) gives 0 and erf(0.001) is off by 1.6e-4 relative; remove this entry when its Erf is relatively accurate near 0',
-  },
 ];
 
 /** The skip entry for a test on a backend, if any. */
