@@ -1,5 +1,5 @@
 // VitePress data loader: the newest results file of each benchmark suite, read at build time, as
-// rows for docs/benchmarks.md (the median of the suite's main metric, and tensorzoo-wasm's ratio).
+// rows for docs/benchmarks.md: each case's main metric (median [min–max]) and tensorzoo's ratio to each peer.
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { chronological, parseResultFile, type CaseResult, type ResultFile } from '../../dashboard/src/results.js';
@@ -8,10 +8,12 @@ export interface BenchmarkRow {
   name: string;
   impl: string;
   threads: number;
+  metric: string;
+  unit: string;
   median: number;
   min: number;
   max: number;
-  /** tensorzoo-wasm ÷ this implementation (same thread count and process group); null for ours. */
+  /** Our implementation ÷ this one (same thread count and process group); null for ours. */
   ratio: number | null;
 }
 
@@ -19,34 +21,40 @@ export interface BenchmarkSuite {
   suite: string;
   file: string;
   machine: string;
-  metric: string;
-  unit: string;
   rows: BenchmarkRow[];
 }
 
-const ours = 'tensorzoo-wasm';
-
+/** A case's main metric: GFLOP/s where measured, else a tokens metric, else its first throughput. */
 function mainMetric(cases: CaseResult[]): string | undefined {
   const metrics = [...new Set(cases.map((entry) => entry.metric).filter((metric) => metric !== 'time'))];
   return metrics.find((metric) => metric === 'GFLOP/s') ?? metrics.find((metric) => /token/i.test(metric)) ?? metrics[0];
 }
 
+/** Ours in a case: tensorzoo-wasm, else another tensorzoo implementation (e.g. the tokenizer) except the reference. */
+function oursIn(cases: CaseResult[]): string | undefined {
+  const impls = [...new Set(cases.map((entry) => entry.impl))];
+  return impls.includes('tensorzoo-wasm') ? 'tensorzoo-wasm' : impls.find((impl) => impl.startsWith('tensorzoo') && impl !== 'tensorzoo-reference');
+}
+
 export function summarize(files: ResultFile[]): BenchmarkSuite[] {
   const newestFirst = chronological(files).reverse();
   const suites = [...new Set(files.flatMap((file) => file.cases.map((entry) => entry.suite)))].sort();
-  return suites.flatMap((suite) => {
+  return suites.map((suite) => {
     const file = newestFirst.find((candidate) => candidate.cases.some((entry) => entry.suite === suite))!;
     const cases = file.cases.filter((entry) => entry.suite === suite);
-    const metric = mainMetric(cases);
-    if (!metric) return [];
-    const measured = cases.filter((entry) => entry.metric === metric);
-    const rows = measured.map((entry) => {
-      const reference = measured.find((other) => other.impl === ours && other.name === entry.name && other.threads === entry.threads && other.group === entry.group);
-      const ratio = entry.impl.startsWith('tensorzoo') || !reference || entry.median <= 0 ? null : reference.median / entry.median;
-      return { name: entry.name, impl: entry.impl, threads: entry.threads, median: entry.median, min: entry.min, max: entry.max, ratio };
+    const rows = [...new Set(cases.map((entry) => entry.name))].flatMap((name) => {
+      const ofCase = cases.filter((entry) => entry.name === name);
+      const metric = mainMetric(ofCase);
+      const ours = oursIn(ofCase);
+      const measured = ofCase.filter((entry) => entry.metric === metric);
+      return measured.map((entry): BenchmarkRow => {
+        const mine = measured.find((other) => other.impl === ours && other.threads === entry.threads && other.group === entry.group);
+        const ratio = entry.impl.startsWith('tensorzoo') || !mine || entry.median <= 0 ? null : mine.median / entry.median;
+        return { name, impl: entry.impl, threads: entry.threads, metric: entry.metric, unit: entry.unit, median: entry.median, min: entry.min, max: entry.max, ratio };
+      });
     });
     const { machine } = file;
-    return [{ suite, file: file.file, machine: `${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}`, metric, unit: measured[0]!.unit, rows }];
+    return { suite, file: file.file, machine: `${machine.cpu}, ${machine.cores} cores, ${machine.os}, Node ${machine.node}`, rows };
   });
 }
 

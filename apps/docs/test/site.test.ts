@@ -2,7 +2,7 @@
 // every guide page renders with its included examples, the API reference is there, and the
 // local search finds a term and leads to its page.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -78,6 +78,20 @@ describe('docs site', () => {
     expect(await page.textContent('.vp-doc')).not.toContain('Code snippet path not found');
     expect(await page.$$eval('.VPSidebar a', (anchors) => anchors.length)).toBeGreaterThan(8);
     expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  test('the benchmarks page shows the committed results', async () => {
+    const { page } = await open('benchmarks.html');
+    const folder = join(app, '../../benchmarks/results');
+    const committed = existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.json')) : [];
+    if (committed.length === 0) expect(await page.isVisible('.no-results')).toBe(true);
+    else {
+      expect(await page.locator('.benchmark-table').count()).toBeGreaterThan(0);
+      expect(await page.locator('.benchmark-table tbody tr').count()).toBeGreaterThan(0);
+      // The alphabetically last file is the newest of its suite, so its table names it.
+      expect(await page.textContent('.vp-doc')).toContain(committed.sort().at(-1)!);
+    }
     await page.close();
   });
 
