@@ -1,3 +1,3 @@
-import { packageConfig } from '../../vitest.shared.ts';
+import { packageConfig } from '../../vitest.shared.js';
 
-export default packageConfig('dashboard');
+export default packageConfig('@tensorzoo/dashboard');

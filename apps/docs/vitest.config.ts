@@ -1,3 +1,3 @@
-import { packageConfig } from '../../vitest.shared.ts';
+import { packageConfig } from '../../vitest.shared.js';
 
-export default packageConfig('docs');
+export default packageConfig('@tensorzoo/docs');
