@@ -2,14 +2,12 @@
 // operation read back with dataSync(). One wasm pool serves both thread counts: the 1-thread
 // contender raises the parallel threshold so every kernel stays on the calling thread.
 import * as tz from '@tensorzoo/core';
-import { setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
+import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
 import type { Contender, Impl } from '../harness.js';
 
 export interface Disposable {
   dispose(): void | Promise<void>;
 }
-
-const DEFAULT_THRESHOLD = 1 << 15;
 
 /** Makes the wasm pool as large as the largest thread count the group measures. */
 export async function prepareTensorzoo(maxThreads: number): Promise<void> {
@@ -28,7 +26,7 @@ export async function tensorzooMatMul(
   const backend = impl === 'tensorzoo-wasm' ? 'wasm' : 'reference';
   const activate = async () => {
     await tz.setBackend(backend);
-    if (backend === 'wasm') setWasmParallelThreshold(threads > 1 ? DEFAULT_THRESHOLD : Infinity);
+    if (backend === 'wasm') setWasmParallelThreshold(threads > 1 ? DEFAULT_WASM_PARALLEL_THRESHOLD : Infinity);
   };
   await activate();
   const left = tz.keep(tz.tensor(a, shapeA));

@@ -4,7 +4,7 @@
 // even tiny tensors go through the worker pool.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
-import { setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
+import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
 import { bools, expectParity, floats, halves, ints, Seeded, type HostTensor } from './parity.js';
 
 const oddShapes: number[][] = [[1], [3], [4], [7], [8], [13], [2, 5], [3, 1, 9], [1, 1, 1], [33, 17], [1031]];
@@ -23,7 +23,7 @@ for (const threads of [1, 2]) {
       await setWasmThreads(threads);
       setWasmParallelThreshold(threads > 1 ? 0 : Infinity);
     });
-    afterAll(() => setWasmParallelThreshold(1 << 15));
+    afterAll(() => setWasmParallelThreshold(DEFAULT_WASM_PARALLEL_THRESHOLD));
 
     test('unary float32: neg abs exp log sqrt rsqrt tanh erf, with special values', async () => {
       const random = new Seeded(1 + threads);

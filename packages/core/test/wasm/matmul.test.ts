@@ -4,7 +4,7 @@
 // float16 weights read directly, int32, and K = 0. With 1 and 2 threads (threshold 0).
 import { afterAll, beforeAll, describe, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
-import { setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
+import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
 import { expectParity, floats, halves, ints, Seeded } from './parity.js';
 
 // [M, K, N]: 1-sized, odd, not multiples of 4 or 8, crossing the row-block (2 threads) / 256-column / 256-K blocks, large K.
@@ -21,7 +21,7 @@ for (const threads of [1, 2]) {
       await setWasmThreads(threads);
       setWasmParallelThreshold(threads > 1 ? 0 : Infinity);
     });
-    afterAll(() => setWasmParallelThreshold(1 << 15));
+    afterAll(() => setWasmParallelThreshold(DEFAULT_WASM_PARALLEL_THRESHOLD));
 
     test('GEMM float32 over odd shapes, with transposeA / transposeB', async () => {
       const random = new Seeded(20 + threads);

@@ -15,10 +15,14 @@ export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 export { wasmKernels, registerWasmKernels } from './register-all-kernels.js';
 export { detectFeatures, type WasmFeatures, type WasmVariant } from './features.js';
 
+/** The default of setWasmParallelThreshold. */
+export const DEFAULT_WASM_PARALLEL_THRESHOLD = 1 << 16;
+
 const settings = {
   threads: 0, // 0 = available cores
   relaxedSimd: true,
-  minParallelWork: 1 << 15,
+  // ≈ 64 k element operations (tens of microseconds): below it a thread wake-up costs more than it saves.
+  minParallelWork: DEFAULT_WASM_PARALLEL_THRESHOLD,
 };
 
 function activeInstance(): WasmBackend | null {
@@ -37,7 +41,7 @@ export async function setWasmThreads(threads: number): Promise<void> {
   await activeInstance()?.setThreads(threads);
 }
 
-/** Work (elements, or multiply-adds for matmul) below which a kernel stays on one thread. */
+/** Work (≈ simple element operations; matmul counts 16 multiply-adds as one) below which a kernel stays on one thread. */
 export function setWasmParallelThreshold(work: number): void {
   if (!(work >= 0)) throw new TensorzooError(`setWasmParallelThreshold: argument 'work' expected a non-negative number, received ${work}`);
   settings.minParallelWork = work;

@@ -38,7 +38,7 @@ export interface WasmBackendOptions {
   threads: number;
   /** Use the relaxed-SIMD (fused multiply-add) build where the runtime validates it. */
   relaxedSimd: boolean;
-  /** Tasks smaller than this much work (elements, or multiply-adds for matmul) stay on one thread. */
+  /** Tasks with less work than this (≈ simple element operations) stay on one thread. */
   minParallelWork: number;
 }
 

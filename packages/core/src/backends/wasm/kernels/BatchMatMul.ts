@@ -74,21 +74,25 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
       if (integer) {
         backend.writeI32(backend.params, [...params, 0, 0, 0, 0, 0]);
         backend.parallel('gemmI32', [backend.params], batches, batches * M * N * K);
+        // (work units: the scalar loop costs about one unit per multiply-add)
       } else if (M === 1) {
         const nb = Number(backend.exports.GEMV_NB.value);
         const nBlocks = Math.ceil(N / nb);
         backend.writeI32(backend.params, [...params, 1, nBlocks, 0, 0, 0]);
-        backend.parallel('gemv', [backend.params], batches * nBlocks, batches * N * K);
+        // Work units ≈ element operations: GEMV streams ~4 weights per unit of time.
+        backend.parallel('gemv', [backend.params], batches * nBlocks, (batches * N * K) / 4);
       } else {
         // Row blocks only as needed to give every thread two tasks: each task packs its B block
         // once per K slice, so fewer, taller tasks pack less.
         const nBlocks = Math.ceil(N / Number(backend.exports.GEMM_NC.value));
-        const wantedTasks = 2 * backend.threadsFor(batches * M * N * K);
+        // Work units ≈ element operations: the micro-kernel does ~16 multiply-adds in the time of one.
+        const work = (batches * M * N * K) / 16;
+        const wantedTasks = 2 * backend.threadsFor(work);
         const mBlocks = Math.min(Math.ceil(M / 4), Math.max(1, Math.ceil(wantedTasks / (batches * nBlocks))));
         const MC = Math.ceil(M / mBlocks / 4) * 4;
         const [scratch, stride] = backend.gemmScratch();
         backend.writeI32(backend.params, [...params, Math.ceil(M / MC), nBlocks, scratch, stride, MC]);
-        backend.parallel('gemm', [backend.params], batches * Math.ceil(M / MC) * nBlocks, batches * M * N * K);
+        backend.parallel('gemm', [backend.params], batches * Math.ceil(M / MC) * nBlocks, work);
       }
     } finally {
       for (const ptr of temporaries) backend.allocator.free(ptr);

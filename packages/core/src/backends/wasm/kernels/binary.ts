@@ -42,7 +42,7 @@ export function binaryKernel(kernelName: BinaryKernelName): KernelConfig<WasmBac
         const aFull = shapesEqual(a.shape, outShape);
         const bFull = shapesEqual(b.shape, outShape);
         if ((aFull || sizeOf(a.shape) === 1) && (bFull || sizeOf(b.shape) === 1)) {
-          backend.parallel('binaryF32Flat', [code, pa, aFull ? 1 : 0, pb, bFull ? 1 : 0, out.ptr], size, size, 16);
+          backend.parallel('binaryF32Flat', [code, pa, aFull ? 1 : 0, pb, bFull ? 1 : 0, out.ptr], size, kernelName === 'Pow' ? size * 16 : size, 16);
           return out.info;
         }
       }

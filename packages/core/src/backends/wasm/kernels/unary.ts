@@ -14,7 +14,9 @@ export function runUnaryF32(args: WasmKernelArgs, kernel: string, code: number) 
   expectDType(kernel, 'x', x, ['float32']);
   const out = allocateOutput(args, x.shape, 'float32', kernel);
   const size = out.info.shape.reduce((a, b) => a * b, 1);
-  args.backend.parallel('unaryF32', [code, ptrOf(args, 'x'), out.ptr], size, size, 4);
+  // Work estimate: transcendental ops (exp, log, tanh, erf, gelu) cost ~8 simple ones.
+  const weight = code === unaryOps.Neg || code === unaryOps.Abs || code === unaryOps.Sqrt || code === unaryOps.Rsqrt ? 1 : 8;
+  args.backend.parallel('unaryF32', [code, ptrOf(args, 'x'), out.ptr], size, size * weight, 4);
   return out.info;
 }
 
