@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const absConfig = unaryKernel('Abs', 'return Math.abs(x);');

@@ -1,0 +1,70 @@
+// a: [...batchA, M, K] (or [..., K, M] with transposeA), b: [...batchB, K, N] (or [..., N, K] with
+// transposeB) → [...batch, M, N], float32 on the device. GPU.js's model is one output cell per
+// thread: the thread at (column, row, batch) runs a loop of constant bound K over a row of A and a
+// column of B, accumulating in float32. With B laid out [K, N] (no transposeB), the threads of a
+// row read consecutive B elements at each step, which is the coalesced order on a GPU.
+import type { KernelConfig } from '../../../kernel-registry.js';
+import { sizeOf } from '../../../shape.js';
+import type { GpujsBackend } from '../gpujs-backend.js';
+import { deviceEligible, info, runOnHost } from '../kernel-helpers.js';
+import { broadcastStrides, float, kernelSource } from '../source.js';
+
+export const batchMatMulConfig: KernelConfig<GpujsBackend> = {
+  kernelName: 'BatchMatMul',
+  backendName: 'gpujs',
+  kernelFunc(args) {
+    const a = args.inputs.a!;
+    const b = args.inputs.b!;
+    if (!deviceEligible(args, ['float32'])) return runOnHost('BatchMatMul', args);
+    const transposeA = args.attrs.transposeA as boolean;
+    const transposeB = args.attrs.transposeB as boolean;
+    const outShape = args.outputShapes[0]!;
+    const M = outShape[outShape.length - 2]!;
+    const N = outShape[outShape.length - 1]!;
+    const K = a.shape[a.shape.length - (transposeA ? 2 : 1)]!;
+    const batchShape = outShape.slice(0, -2);
+    const batches = sizeOf(batchShape);
+    if (sizeOf(outShape) === 0 || K === 0) return runOnHost('BatchMatMul', args);
+    // Batch coordinates decomposed from the batch index, then each operand's batch offset.
+    const batchLines: string[] = [];
+    const aBatchStrides = broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K);
+    const bBatchStrides = broadcastStrides(b.shape.slice(0, -2), batchShape).map((stride) => stride * K * N);
+    let aBase = '0.0';
+    let bBase = '0.0';
+    if (batches > 1) {
+      batchLines.push('let rest = batch;');
+      for (let axis = batchShape.length - 1; axis >= 0; axis--) {
+        const dim = batchShape[axis]!;
+        if (axis > 0) batchLines.push(`const q${axis} = Math.floor((rest + 0.5) / ${float(dim)});`, `const b${axis} = rest - q${axis} * ${float(dim)};`, `rest = q${axis};`);
+        else batchLines.push(`const b${axis} = rest;`);
+      }
+      const sum = (strides: number[]) => strides.flatMap((stride, axis) => (stride === 0 ? [] : [`b${axis} * ${float(stride)}`])).join(' + ') || '0.0';
+      aBase = sum(aBatchStrides);
+      bBase = sum(bBatchStrides);
+    }
+    const aRow = transposeA ? `row` : `row * ${float(K)}`;
+    const aStep = transposeA ? float(M) : '1.0';
+    const bColumn = transposeB ? `column * ${float(K)}` : 'column';
+    const bStep = transposeB ? '1.0' : float(N);
+    // Wide single matrices fold rows into thread.z (a 2D texture row holds at most 4096 here).
+    const foldRows = batches === 1 && M > 1 && N > 4096;
+    const output = foldRows ? [N, 1, M] : [N, M, batches];
+    const source = kernelSource(
+      ['a', 'b'],
+      `const column = this.thread.x;
+const row = ${foldRows ? 'this.thread.z' : 'this.thread.y'};
+const batch = ${foldRows ? '0' : 'this.thread.z'};
+${batchLines.join('\n')}
+const aStart = ${aBase} + ${aRow};
+const bStart = ${bBase} + ${bColumn};
+let total = 0.0;
+for (let k = 0; k < ${K}; k++) {
+  total += a[aStart + k * ${aStep}] * b[bStart + k * ${bStep}];
+}
+return total;
+`,
+    );
+    const dataId = args.backend.run({ name: 'BatchMatMul', source, output }, [a.dataId, b.dataId], outShape, 'float32');
+    return info(dataId, outShape, 'float32');
+  },
+};

@@ -1,0 +1,3 @@
+import { binaryKernel } from './binary.js';
+
+export const divConfig = binaryKernel('Div', 'return x / y;');

@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const expConfig = unaryKernel('Exp', 'return Math.exp(x);');

@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const logConfig = unaryKernel('Log', 'return Math.log(x);');

@@ -1,0 +1,3 @@
+import { reduceKernel } from './reduce.js';
+
+export const maxConfig = reduceKernel('Max', 'total = Math.max(total, value);');

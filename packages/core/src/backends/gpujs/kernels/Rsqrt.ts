@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const rsqrtConfig = unaryKernel('Rsqrt', 'return 1.0 / Math.sqrt(x);');

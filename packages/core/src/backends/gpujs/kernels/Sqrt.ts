@@ -1,0 +1,3 @@
+import { unaryKernel } from './unary.js';
+
+export const sqrtConfig = unaryKernel('Sqrt', 'return Math.sqrt(x);');

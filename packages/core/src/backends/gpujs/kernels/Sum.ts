@@ -1,0 +1,3 @@
+import { reduceKernel } from './reduce.js';
+
+export const sumConfig = reduceKernel('Sum', 'total += value;');

@@ -1,0 +1,4 @@
+import { hostKernel } from './host.js';
+
+// Runs on the host (reference code): see kernel-helpers.ts.
+export const topKConfig = hostKernel('TopK');

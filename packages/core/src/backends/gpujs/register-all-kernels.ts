@@ -1,0 +1,54 @@
+// Every gpujs kernel, registered from one list.
+import type { KernelConfig } from '../../kernel-registry.js';
+import { registerKernels } from '../../kernel-registry.js';
+import { absConfig } from './kernels/Abs.js';
+import { addConfig } from './kernels/Add.js';
+import { argMaxConfig } from './kernels/ArgMax.js';
+import { batchMatMulConfig } from './kernels/BatchMatMul.js';
+import { castConfig } from './kernels/Cast.js';
+import { concatConfig } from './kernels/Concat.js';
+import { cumsumConfig } from './kernels/Cumsum.js';
+import { divConfig } from './kernels/Div.js';
+import { equalConfig } from './kernels/Equal.js';
+import { erfConfig } from './kernels/Erf.js';
+import { expConfig } from './kernels/Exp.js';
+import { gatherConfig } from './kernels/Gather.js';
+import { greaterConfig } from './kernels/Greater.js';
+import { lessConfig } from './kernels/Less.js';
+import { logConfig } from './kernels/Log.js';
+import { logicalAndConfig } from './kernels/LogicalAnd.js';
+import { logicalNotConfig } from './kernels/LogicalNot.js';
+import { logicalOrConfig } from './kernels/LogicalOr.js';
+import { maxConfig } from './kernels/Max.js';
+import { maximumConfig } from './kernels/Maximum.js';
+import { minConfig } from './kernels/Min.js';
+import { minimumConfig } from './kernels/Minimum.js';
+import { mulConfig } from './kernels/Mul.js';
+import { negConfig } from './kernels/Neg.js';
+import { powConfig } from './kernels/Pow.js';
+import { rsqrtConfig } from './kernels/Rsqrt.js';
+import { sliceConfig } from './kernels/Slice.js';
+import { sqrtConfig } from './kernels/Sqrt.js';
+import { subConfig } from './kernels/Sub.js';
+import { sumConfig } from './kernels/Sum.js';
+import { tanhConfig } from './kernels/Tanh.js';
+import { topKConfig } from './kernels/TopK.js';
+import { transposeConfig } from './kernels/Transpose.js';
+import { whereConfig } from './kernels/Where.js';
+import type { GpujsBackend } from './gpujs-backend.js';
+
+export const gpujsKernels: readonly KernelConfig<GpujsBackend>[] = [
+  absConfig, addConfig, argMaxConfig, batchMatMulConfig, castConfig, concatConfig, cumsumConfig, divConfig,
+  equalConfig, erfConfig, expConfig, gatherConfig, greaterConfig, lessConfig, logConfig, logicalAndConfig,
+  logicalNotConfig, logicalOrConfig, maxConfig, maximumConfig, minConfig, minimumConfig, mulConfig, negConfig,
+  powConfig, rsqrtConfig, sliceConfig, sqrtConfig, subConfig, sumConfig, tanhConfig, topKConfig,
+  transposeConfig, whereConfig,
+];
+
+let registered = false;
+
+export function registerGpujsKernels(): void {
+  if (registered) return;
+  registered = true;
+  registerKernels(gpujsKernels);
+}
