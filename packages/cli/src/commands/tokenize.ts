@@ -7,6 +7,7 @@ interface PieceTokenizer {
   encode(text: string): number[];
   decode(ids: readonly number[]): string;
   idToPiece(id: number): string;
+  encodeAsPieces(text: string): string[];
   readonly vocabularySize: number;
 }
 
@@ -42,7 +43,8 @@ export const tokenizeCommand: CommandSpec = {
     if (positionals.length !== 1) throw new UsageError(`tokenize: expected exactly one TEXT argument, received ${positionals.length}`);
     const tokenizer = await loadTokenizer('tokenize', values);
     const ids = tokenizer.encode(positionals[0]!);
-    io.stdout.write(`${JSON.stringify({ ids, pieces: ids.map((id) => tokenizer.idToPiece(id)) })}\n`);
+    // Pieces as the library reports them (a run of unknown characters is one <unk> id whose piece is its text).
+    io.stdout.write(`${JSON.stringify({ ids, pieces: tokenizer.encodeAsPieces(positionals[0]!) })}\n`);
     return 0;
   },
 };
