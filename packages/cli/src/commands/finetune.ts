@@ -6,7 +6,7 @@
 // whole and cut into consecutive windows of sequence-length + 1 tokens (the first starting with
 // <bos>), the usual way to fine-tune a language model on running text.
 import { readFile } from 'node:fs/promises';
-import { Adam, AdamW, SGD, warmupCosineDecay, type LearningRateSchedule, type Optimizer } from '@tensorzoo/layers';
+import { Adam, AdamW, SGD, setRandomSeed, warmupCosineDecay, type LearningRateSchedule, type Optimizer } from '@tensorzoo/layers';
 import { GemmaCausalLM, type FitData } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
@@ -74,7 +74,7 @@ export const finetuneCommand: CommandSpec = {
     ['--sequence-length T', 'tokens per example (default 128)'],
     ['--optimizer O', 'adam (default), adamw or sgd (momentum 0.9)'],
     ['--warmup-steps W', 'linear warmup then cosine decay over the remaining steps (default 0: constant rate)'],
-    ['--seed S', 'shuffling seed (default 0)'],
+    ['--seed S', 'seed of the LoRA initialization and the shuffling (default 0)'],
     ['--backend B', 'reference (default), wasm (much faster) or gpujs'],
     ['--threads N', 'wasm worker threads'],
   ],
@@ -115,6 +115,7 @@ export const finetuneCommand: CommandSpec = {
     try {
       const tokenizer = model.preprocessor!.tokenizer;
       const data: FitData = texts ?? tokenWindows(tokenizer.tokenize(content) as number[], tokenizer.startTokenId, tokenizer.padTokenId, sequenceLength + 1);
+      setRandomSeed(seed); // the A factors' he_uniform initialization: runs are reproducible
       model.backbone.enableLora(rank);
       const schedule: number | LearningRateSchedule = warmupSteps > 0 ? warmupCosineDecay(learningRate, warmupSteps, steps - warmupSteps) : learningRate;
       const optimizer: Optimizer =
