@@ -1,3 +1,4 @@
 import { binaryKernel } from './binary.js';
 
-export const maximumConfig = binaryKernel('Maximum', 'return Math.max(x, y);');
+// Shader max() may drop a NaN operand; Math.max propagates it, so NaN is passed through first.
+export const maximumConfig = binaryKernel('Maximum', 'if (x != x) {\n  return x;\n}\nif (y != y) {\n  return y;\n}\nreturn Math.max(x, y);');

@@ -1,17 +1,23 @@
 import { binaryKernel } from './binary.js';
 
-// Shader pow is defined for a positive base only: the magnitude comes from |x|, and the sign of a
-// negative base follows Math.pow for integer exponents (an odd one keeps it). x^0 is 1.
+// Shader pow is exp2(y·log2(x)): defined for x > 0 only and a few ulps off even for small integer
+// powers. Integer exponents up to 64 in magnitude multiply out exactly as Math.pow does for them
+// (the sign of a negative base follows the exponent's parity); other exponents use the shader's
+// pow on |x|, and a negative base with a non-integer exponent gives the shader's NaN.
 export const powConfig = binaryKernel(
   'Pow',
-  `const magnitude = Math.pow(Math.abs(x), y);
-const half = Math.floor(y * 0.5);
-const odd = Math.floor(y) == y && half * 2.0 != y;
-if (y == 0.0) {
-  return 1.0;
+  `if (Math.floor(y) == y && Math.abs(y) <= 64.0) {
+  const count = Math.abs(y);
+  let product = 1.0;
+  for (let step = 0; step < 64; step++) {
+    if (step < count) {
+      product *= x;
+    }
+  }
+  return y < 0.0 ? 1.0 / product : product;
 }
-if (x < 0.0 && odd) {
-  return -magnitude;
+if (x < 0.0) {
+  return Math.sqrt(x);
 }
-return magnitude;`,
+return Math.pow(x, y);`,
 );
