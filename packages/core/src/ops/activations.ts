@@ -5,7 +5,7 @@ import { formatShape, normalizeAxis, shapesEqual } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { zeros } from './creation.js';
 import { activeBackendHas, assertTensor, run, scoped } from './dispatch.js';
-import { add, cast, div, erf, exp, log, mul, sub, tanh, where } from './elementwise.js';
+import { add, cast, div, erf, exp, greater, log, mul, sub, tanh, where } from './elementwise.js';
 import { max, sum } from './reductions.js';
 import { transpose } from './shape-ops.js';
 
@@ -67,13 +67,18 @@ export function softmax(x: Tensor, axis = -1, mask?: Tensor): Tensor {
       return inverse ? transpose(out, inverse) : out;
     }
     // Masked entries become -inf, so exp gives exactly 0 whatever the other logits are (a finite
-    // filler such as -1e9 wins the max when every kept logit is below it). A fully masked row
-    // then computes NaN, and every one of its entries is replaced by 0 below.
-    const filled = mask ? where(mask, input, -Infinity) : input;
-    const shifted = sub(filled, max(filled, position, true));
-    const exponent = exp(shifted);
-    const out = div(exponent, sum(exponent, position, true));
-    return mask ? where(mask, out, 0) : out;
+    // filler such as -1e9 wins the max when every kept logit is below it). A fully masked row has
+    // max -inf and sum 0: it is shifted by 0 and divided by 1 instead, so it computes zeros, not
+    // NaN (which a gradient tape would carry back, as 0 · NaN), and other rows are untouched.
+    if (!mask) {
+      const exponent = exp(sub(input, max(input, position, true)));
+      return div(exponent, sum(exponent, position, true));
+    }
+    const filled = where(mask, input, -Infinity);
+    const rowMax = max(filled, position, true);
+    const exponent = exp(sub(filled, where(greater(rowMax, -Infinity), rowMax, 0)));
+    const total = sum(exponent, position, true);
+    return where(mask, div(exponent, where(greater(total, 0), total, 1)), 0);
   });
 }
 

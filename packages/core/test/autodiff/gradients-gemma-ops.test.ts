@@ -24,6 +24,22 @@ describeBackends('gradients: Gemma ops', (suite) => {
     }
   });
 
+  suite.test('softmax with a fully masked row: its gradient is zeros, never NaN (full and broadcast masks)', async () => {
+    const full = tz.tensor([[true, true, false], [false, false, false]], undefined, 'bool');
+    const broadcast = tz.reshape(full, [1, 2, 3]);
+    for (const [mask, shape] of [[full, [2, 3]], [broadcast, [2, 2, 3]]] as const) {
+      const x = tz.tensor(seededValues(shape.reduce((a, b) => a * b, 1), 3), [...shape]);
+      const dy = tz.tensor(seededValues(x.size, 4), x.shape);
+      const gradient = tz.grad((input) => tz.softmax(input, -1, mask))(x, dy);
+      const values = Array.from(await gradient.data());
+      expect(values.every(Number.isFinite)).toBe(true);
+      for (let row = 0; row < x.size / 3; row++) if (row % 2 === 1) expect(values.slice(row * 3, row * 3 + 3).every((value) => value === 0)).toBe(true);
+      tz.dispose([x, dy, gradient]);
+    }
+    checkGradients((x) => tz.softmax(x, -1, full), [{ shape: [2, 3] }]);
+    tz.dispose([full, broadcast]);
+  });
+
   suite.test('logSoftmax', () => checkGradients((x) => tz.logSoftmax(x), [{ shape: [3, 4], low: -2, high: 2 }]));
 
   suite.test('rmsNorm (x and scale)', () => checkGradients((x, scale) => tz.rmsNorm(x, scale, 1e-6), [{ shape: [2, 3, 4] }, { shape: [4] }]));
