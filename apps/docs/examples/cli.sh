@@ -7,6 +7,10 @@ set -euo pipefail
 tensorzoo generate --max-length 24 "def forward(self, x):"
 # Seeded top-k sampling on the WebAssembly backend:
 tensorzoo generate --sampler top_k --k 5 --seed 7 --backend wasm --max-length 24 "import numpy as np"
+# LoRA fine-tuning on a text file (a couple of steps here), then generation with the adapter:
+adapter="$(mktemp -d)/tuned.lora.h5"
+tensorzoo finetune --data models/tinycode-gemma2-6m/README.md --lora-rank 4 --steps 2 --sequence-length 32 --output "$adapter"
+tensorzoo generate --lora "$adapter" --max-length 24 "def forward(self, x):"
 # Token ids and pieces as JSON, and back:
 tensorzoo tokenize --preset models/tinycode-gemma2-6m "def forward(self, x):"
 tensorzoo detokenize --preset models/tinycode-gemma2-6m 416 418 758 1991 271 1985 620 404

@@ -90,6 +90,14 @@ describe('examples run', () => {
       expect(Array.from(restored.trainableWeights[index]!.value.dataSync())).toEqual(Array.from(weight.value.dataSync()));
   });
 
+  test('finetune.ts', async () => {
+    const { history, adapterFile } = await import('../examples/finetune.js');
+    expect(history.loss).toHaveLength(4);
+    expect(history.loss.every((loss: number) => Number.isFinite(loss) && loss > 0)).toBe(true);
+    expect(history.loss.at(-1)).toBeLessThan(history.loss[0]!); // seeded, so the same every run
+    expect(statSync(adapterFile).size).toBeGreaterThan(0);
+  });
+
   test('layout-map.ts', async () => {
     const { layoutMap, mesh } = await import('../examples/layout-map.js');
     expect(mesh.shape).toEqual([2, 4]);
@@ -109,6 +117,7 @@ describe('examples run', () => {
     expect(result.status).toBe(0);
     expect(result.stdout).toContain('def forward(self, x):');
     expect(result.stdout).toContain('"ids"');
+    expect(result.stdout).toMatch(/"loss"/);
     expect(result.stdout).toContain('gemma_2b_en');
     expect(result.stdout).toContain('"axes"');
   });
