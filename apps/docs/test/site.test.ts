@@ -23,6 +23,7 @@ const pages: [string, string, string][] = [
   ['packages/models.html', '@tensorzoo/models', 'GemmaTokenizer.fromPreset'],
   ['packages/cli.html', 'The command line', 'tensorzoo generate --max-length 24'],
   ['gemma.html', 'The Gemma guide', 'saveLoraWeights(adapterFile)'],
+  ['gemma.html#fine-tuning', 'The Gemma guide', 'model.fit(texts'],
   ['benchmarks.html', 'Benchmarks', 'npm run bench -- matmul'],
   ['differences-from-kerashub.html', 'Where tensorzoo differs from KerasHub', 'query_head_dim_normalize'],
   ['architecture.html', 'Architecture', 'tidy'],
