@@ -35,6 +35,10 @@ import { tanhConfig } from './kernels/Tanh.js';
 import { topKConfig } from './kernels/TopK.js';
 import { transposeConfig } from './kernels/Transpose.js';
 import { whereConfig } from './kernels/Where.js';
+import { geluConfig } from './kernels/Gelu.js';
+import { rmsNormConfig } from './kernels/RMSNorm.js';
+import { ropeConfig } from './kernels/Rope.js';
+import { softmaxConfig } from './kernels/Softmax.js';
 import type { GpujsBackend } from './gpujs-backend.js';
 
 export const gpujsKernels: readonly KernelConfig<GpujsBackend>[] = [
@@ -43,6 +47,8 @@ export const gpujsKernels: readonly KernelConfig<GpujsBackend>[] = [
   logicalNotConfig, logicalOrConfig, maxConfig, maximumConfig, minConfig, minimumConfig, mulConfig, negConfig,
   powConfig, rsqrtConfig, sliceConfig, sqrtConfig, subConfig, sumConfig, tanhConfig, topKConfig,
   transposeConfig, whereConfig,
+  // Fused (optional in the kernel contract): the ops use them when the backend has them.
+  geluConfig, rmsNormConfig, ropeConfig, softmaxConfig,
 ];
 
 let registered = false;
