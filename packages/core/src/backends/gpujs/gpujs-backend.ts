@@ -89,6 +89,7 @@ export class GpujsBackend implements Backend {
   async read(dataId: DataId): Promise<StorageValues> {
     const data = this.dataOf(dataId);
     if (!data.host) {
+      this.stats.readbacks++;
       const device = await data.device;
       if (!this.live.has(data)) throw new TensorzooError('gpujs backend: data was disposed while it was being read');
       data.host = this.fromDevice(device instanceof Float32Array ? device : flatten(await (device as DeviceResult).toArray(), data.size), data.dtype);
