@@ -2,7 +2,7 @@
 // computed on the host in float64 (the naive twins), over three steps of fixed gradients.
 import { expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
-import { Adam, AdamW, ConstantLearningRate, CosineDecay, SGD, Variable, clipByGlobalNorm, globalNorm, scheduleFromConfig, warmupCosineDecay, type Optimizer } from '@tensorzoo/layers';
+import { Adam, AdamW, ConstantLearningRate, CosineDecay, SGD, Variable, clipByGlobalNorm, globalNorm, optimizerFromConfig, scheduleFromConfig, warmupCosineDecay, type Optimizer } from '@tensorzoo/layers';
 import { describeBackends } from '../harness.js';
 
 const initial = [0.5, -1.25, 2, 0.125];
@@ -150,4 +150,18 @@ test('getConfig of each optimizer', () => {
   expect(new Adam().getConfig()).toMatchObject({ className: 'Adam', name: 'adam', learningRate: 0.001, beta1: 0.9, beta2: 0.999, epsilon: 1e-7 });
   expect(new AdamW({ globalClipnorm: 1 }).getConfig()).toMatchObject({ className: 'AdamW', name: 'adamw', weightDecay: 0.004, globalClipnorm: 1 });
   expect(new Adam({ learningRate: warmupCosineDecay(0.01, 2, 8) }).getConfig().learningRate).toMatchObject({ className: 'CosineDecay', warmupTarget: 0.01 });
+});
+
+test('optimizerFromConfig rebuilds each optimizer from getConfig', () => {
+  const optimizers = [
+    new SGD({ learningRate: 0.1, momentum: 0.9, nesterov: true, clipnorm: 2 }),
+    new Adam({ learningRate: warmupCosineDecay(0.01, 2, 8), beta1: 0.8, globalClipnorm: 1 }),
+    new AdamW({ learningRate: 3e-4, weightDecay: 0.01, epsilon: 1e-6 }),
+  ];
+  for (const optimizer of optimizers) {
+    const rebuilt = optimizerFromConfig(optimizer.getConfig());
+    expect(rebuilt.constructor).toBe(optimizer.constructor);
+    expect(rebuilt.getConfig()).toEqual(optimizer.getConfig());
+  }
+  expect(() => optimizerFromConfig({ className: 'RMSprop' })).toThrow(/optimizerFromConfig: argument 'config' expected a getConfig\(\) of SGD, Adam, AdamW/);
 });
