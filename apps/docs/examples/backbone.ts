@@ -7,12 +7,14 @@ const presetFolder = fileURLToPath(new URL('../../../packages/models/test/fixtur
 // #region usage
 import { GemmaBackbone } from '@tensorzoo/models';
 
+// presetFolder: a KerasHub preset folder (here packages/models/test/fixtures/keras_gemma_tiny).
+
 const backbone = await GemmaBackbone.fromPreset(presetFolder); // a folder, a built-in name, hf:// or kaggle://
 console.log(backbone.config.numLayers, backbone.config.hiddenDim, backbone.countParams());
 
 const hidden = backbone.apply({ tokenIds: [[2, 10, 11, 12]], paddingMask: [[1, 1, 1, 1]] });
 const logits = backbone.logits(hidden); // the tied embedding, reversed
 console.log(hidden.shape, logits.shape); // [1, 4, hiddenDim] [1, 4, vocabularySize]
-// #endregion
+// #endregion usage
 
 export { backbone, hidden, logits };

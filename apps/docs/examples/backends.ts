@@ -17,6 +17,6 @@ w.dispose();
 y.dispose();
 
 await setBackend('reference'); // switch back; tensors move to the active backend on first use
-// #endregion
+// #endregion usage
 
 export { y };

@@ -18,4 +18,4 @@ tensorzoo detokenize --preset models/tinycode-gemma2-6m 416 418 758 1991 271 198
 # the mesh must fit the devices this process has: one CPU today):
 tensorzoo presets
 tensorzoo layout --preset gemma_2b_en --mesh 1x1
-# endregion
+# endregion usage

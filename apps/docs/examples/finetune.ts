@@ -24,7 +24,7 @@ const history = await model.fit(texts, {
 });
 console.log(history.loss); // one loss per step
 
-await model.backbone.saveLoraWeights(adapterFile); // load it later with loadLoraWeights or `--lora`
-// #endregion
+await model.backbone.saveLoraWeights(adapterFile); // a path ending in .lora.h5; load it later with loadLoraWeights or `--lora`
+// #endregion usage
 
 export { history, adapterFile };

@@ -17,6 +17,6 @@ const sampled = model.generate('import numpy as np\n', {
   onToken: (token) => pieces.push(token.text ?? ''),
 });
 console.log(sampled, pieces.length);
-// #endregion
+// #endregion usage
 
 export { model, greedy, sampled, pieces };

@@ -16,6 +16,6 @@ const dense = new Dense({ units: 4, name: 'dense' });
 dense.apply(hidden).dispose(); // builds: kernel [16, 4], bias [4]
 dense.enableLora(2);
 console.log(dense.trainableWeights.map((weight) => weight.path)); // ['dense/bias', 'dense/lora_kernel_a', 'dense/lora_kernel_b']
-// #endregion
+// #endregion usage
 
 export { projected, query, dense };

@@ -9,6 +9,6 @@ const layoutMap = GemmaBackbone.getLayoutMap(mesh); // model axis 'model', data 
 for (const [key, layout] of layoutMap) console.log(key, layout.axes);
 // A variable path is matched against the keys (regular expressions), as Keras does:
 console.log(layoutMap.get('decoder_block_0/attention/query/kernel')?.axes); // [ 'model', 'batch', null ]
-// #endregion
+// #endregion usage
 
 export { mesh, layoutMap };

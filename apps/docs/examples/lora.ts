@@ -11,6 +11,8 @@ const adapterFile = join(mkdtempSync(join(tmpdir(), 'tensorzoo-docs-')), 'adapte
 // #region usage
 import { GemmaBackbone } from '@tensorzoo/models';
 
+// presetFolder: the base model's preset; adapterFile: a path ending in .lora.h5.
+
 const tuned = await GemmaBackbone.fromPreset(presetFolder);
 tuned.enableLora(4); // rank 4 on the query and value projections, as KerasHub
 console.log(tuned.trainableWeights.length, tuned.weights.length); // only the LoRA factors train
@@ -21,6 +23,6 @@ await tuned.saveLoraWeights(adapterFile);
 // Later: a fresh base model takes the adapter (LoRA is enabled with the saved rank).
 const restored = await GemmaBackbone.fromPreset(presetFolder);
 await restored.loadLoraWeights(adapterFile);
-// #endregion
+// #endregion usage
 
 export { tuned, restored, adapterFile };

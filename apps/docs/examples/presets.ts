@@ -14,6 +14,6 @@ for (const handle of ['gemma2_2b_en', 'kaggle://keras/gemma/keras/gemma_2b_en/2'
 // A built-in preset's architecture, without downloading its weights:
 const config = await GemmaBackbone.presetConfig('gemma2_2b_en');
 console.log(config.numLayers, config.hiddenDim); // 26 2304
-// #endregion
+// #endregion usage
 
 export { preset, config };

@@ -19,6 +19,6 @@ console.log(rowSums.arraySync()); // every softmax row sums to 1: [1, 1]
 console.log(memory().numTensors - before); // 1: only rowSums is alive
 
 for (const t of [a, b, total, product, same, rowSums]) t.dispose();
-// #endregion
+// #endregion usage
 
 export { total, product, same, rowSums, before };

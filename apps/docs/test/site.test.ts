@@ -77,6 +77,8 @@ describe('docs site', () => {
     expect((await page.textContent('.vp-doc h1'))?.replace(/\u200b/g, '')).toContain(heading);
     expect(await page.textContent('.vp-doc')).toContain(text);
     expect(await page.textContent('.vp-doc')).not.toContain('Code snippet path not found');
+    const code = (await page.$$eval('.vp-doc div[class*="language-"] pre', (blocks) => blocks.map((block) => block.textContent))).join('\n');
+    expect(code, 'a snippet region was not found, so the whole file is shown').not.toMatch(/#region|#endregion|# endregion/);
     expect(await page.$$eval('.VPSidebar a', (anchors) => anchors.length)).toBeGreaterThan(8);
     expect(errors).toEqual([]);
     await page.close();
@@ -100,7 +102,7 @@ describe('docs site', () => {
     const { page, status } = await open('api/index.html');
     expect(status).toBe(200);
     await page.click('.vp-doc a:text-is("@tensorzoo/models")');
-    await page.waitForSelector('.vp-doc h1');
+    await page.waitForFunction(() => document.querySelector('.vp-doc h1')?.textContent?.includes('@tensorzoo/models'));
     expect(await page.textContent('.vp-doc')).toContain('GemmaBackbone');
     await page.click('.vp-doc a:text-is("GemmaBackbone")');
     await page.waitForFunction(() => document.querySelector('.vp-doc h1')?.textContent?.includes('GemmaBackbone'));
