@@ -17,7 +17,13 @@ export interface DeviceResult {
   toArray(): unknown;
   delete(): void;
   output?: number[];
-  context?: { finish?: () => void; device?: { queue: { onSubmittedWorkDone(): Promise<void> } } };
+  context?: {
+    finish?: () => void;
+    getParameter?: (name: number) => unknown;
+    getExtension?: (name: string) => Record<string, number> | null;
+    device?: { queue: { onSubmittedWorkDone(): Promise<void> } };
+    adapter?: { info?: Record<string, string> };
+  };
 }
 
 export interface GpujsDataId extends DataId {
@@ -214,6 +220,26 @@ export class GpujsBackend implements Backend {
       this.stats.kernelsCompiled++;
     }
     return kernel;
+  }
+
+  /** The GPU (or CPU) the mode runs on, as its API names it: GL's renderer string, WebGPU's adapter info. */
+  async describeDevice(): Promise<string> {
+    if (this.flavor === 'host') return `${this.mode} (GPU.js on the CPU)`;
+    const probe = this.adoptHost(new Float32Array([1]), [1], 'float32');
+    try {
+      const device = (await this.argumentOf(probe)) as DeviceResult;
+      const context = device.context;
+      if (context?.adapter) {
+        const info = context.adapter.info ?? {};
+        return ['vendor', 'architecture', 'device', 'description'].map((key) => info[key]).filter(Boolean).join(' / ') || 'unnamed WebGPU adapter';
+      }
+      const debug = context?.getExtension?.('WEBGL_debug_renderer_info');
+      const renderer = context?.getParameter?.(debug ? debug.UNMASKED_RENDERER_WEBGL! : 0x1f01);
+      const version = context?.getParameter?.(0x1f02);
+      return `${String(renderer)} (${String(version)})`;
+    } finally {
+      this.disposeData(probe);
+    }
   }
 
   /** Resolves once every kernel that produced `dataId` has finished on the device (for timing). */
