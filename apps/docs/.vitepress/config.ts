@@ -8,6 +8,8 @@ export default defineConfig({
   srcDir: '../../docs',
   cleanUrls: false,
   lastUpdated: false,
+  // The local search index and the API reference make large chunks; that is expected here.
+  vite: { build: { chunkSizeWarningLimit: 4000 } },
   ignoreDeadLinks: [/^\.\.\/(apps|packages|benchmarks)\//],
   themeConfig: {
     search: { provider: 'local' },

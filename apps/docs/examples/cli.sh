@@ -2,13 +2,15 @@
 # Docs example (packages/cli.md): the tensorzoo command, run from the repository root after
 # `npm install` (which links the command into node_modules/.bin; `npx tensorzoo` runs it).
 set -euo pipefail
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
 # region usage
 # A continuation written by the embedded tinycode-gemma2-6m model, streamed to stdout:
 tensorzoo generate --max-length 24 "def forward(self, x):"
 # Seeded top-k sampling on the WebAssembly backend:
 tensorzoo generate --sampler top_k --k 5 --seed 7 --backend wasm --max-length 24 "import numpy as np"
 # LoRA fine-tuning on a text file (a couple of steps here), then generation with the adapter:
-adapter="$(mktemp -d)/tuned.lora.h5"
+adapter="$work/tuned.lora.h5"   # $work: any writable folder
 tensorzoo finetune --data models/tinycode-gemma2-6m/README.md --lora-rank 4 --steps 2 --sequence-length 32 --output "$adapter"
 tensorzoo generate --lora "$adapter" --max-length 24 "def forward(self, x):"
 # Token ids and pieces as JSON, and back:

@@ -2,7 +2,7 @@
 // git), then VitePress builds docs/ (srcDir) into apps/docs/.vitepress/dist.
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -18,6 +18,7 @@ function run(command, args) {
 }
 
 // A fresh API reference each time: pages of removed declarations must not linger.
+mkdirSync(apiDir, { recursive: true });
 for (const entry of readdirSync(apiDir)) if (entry !== '.gitignore') rmSync(join(apiDir, entry), { recursive: true, force: true });
 const require = createRequire(import.meta.url);
 const binOf = (name, bin) => join(require.resolve(`${name}/package.json`), '..', require(`${name}/package.json`).bin[bin]);

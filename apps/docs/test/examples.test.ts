@@ -1,8 +1,8 @@
 // Every code example of the docs (apps/docs/examples/*) runs here against the real packages, and
 // every example file is included into a docs page — so the docs cannot show code that fails.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { getBackend, memory, setBackend } from '@tensorzoo/core';
@@ -29,8 +29,11 @@ describe('every example is shown in the docs', () => {
 });
 
 describe('examples run', () => {
+  /** Temporary folders the examples wrote into (adapter files). */
+  const written: string[] = [];
   afterAll(async () => {
     if (getBackend() !== 'reference') await setBackend('reference');
+    for (const folder of written) rmSync(folder, { recursive: true, force: true });
   });
 
   test('tensors.ts', async () => {
@@ -81,7 +84,8 @@ describe('examples run', () => {
   });
 
   test('lora.ts', async () => {
-    const { tuned, restored } = await import('../examples/lora.js');
+    const { tuned, restored, adapterFile } = await import('../examples/lora.js');
+    written.push(dirname(adapterFile));
     const names = (model: typeof tuned) => model.trainableWeights.map((weight) => weight.path).sort();
     expect(names(tuned).length).toBeGreaterThan(0);
     expect(names(tuned).every((path) => /lora_kernel_[ab]$/.test(path))).toBe(true);
@@ -92,6 +96,7 @@ describe('examples run', () => {
 
   test('finetune.ts', async () => {
     const { history, adapterFile } = await import('../examples/finetune.js');
+    written.push(dirname(adapterFile));
     expect(history.loss).toHaveLength(4);
     expect(history.loss.every((loss: number) => Number.isFinite(loss) && loss > 0)).toBe(true);
     expect(history.loss.at(-1)).toBeLessThan(history.loss[0]!); // seeded, so the same every run
