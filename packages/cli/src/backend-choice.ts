@@ -7,7 +7,7 @@ export const backendNames = ['reference', 'wasm', 'gpujs'] as const;
 export type BackendName = (typeof backendNames)[number];
 
 interface BackendModule {
-  setThreadCount?: (threads: number) => void | Promise<void>;
+  setWasmThreads?: (threads: number) => void | Promise<void>;
 }
 
 export async function selectBackend(command: string, name: BackendName | undefined, threads: number | undefined): Promise<string> {
@@ -16,8 +16,8 @@ export async function selectBackend(command: string, name: BackendName | undefin
   // A computed specifier: the GPU.js subpath (and gpu.js itself) loads only when asked for.
   if (chosen !== 'reference') module = (await import(/* @vite-ignore */ `@tensorzoo/core/backends/${chosen}`)) as BackendModule;
   if (threads !== undefined) {
-    if (!module.setThreadCount) throw new UsageError(`${command}: --threads applies to the wasm backend, received it with --backend ${chosen}`);
-    await module.setThreadCount(threads);
+    if (!module.setWasmThreads) throw new UsageError(`${command}: --threads applies to the wasm backend, received it with --backend ${chosen}`);
+    await module.setWasmThreads(threads);
   }
   await setBackend(chosen);
   return getBackend();

@@ -140,3 +140,15 @@ describe('tensorzoo command line', () => {
     expect(() => execFileSync(process.execPath, [binary, 'nope'], { stdio: 'pipe' })).toThrow();
   });
 });
+
+describe('tensorzoo generate on the wasm backend', () => {
+  test('--backend wasm --threads 2 gives the reference backend\'s greedy text', async () => {
+    const reference = await run('generate', '--max-length', '16', 'for i in range(');
+    const wasm = await run('generate', '--backend', 'wasm', '--threads', '2', '--max-length', '16', 'for i in range(');
+    expect(wasm.code, wasm.stderr).toBe(0);
+    expect(wasm.stdout).toBe(reference.stdout);
+    const misplaced = await run('generate', '--threads', '2', 'x');
+    expect(misplaced.code).toBe(2);
+    expect(misplaced.stderr).toMatch(/--threads applies to the wasm backend/);
+  });
+});
