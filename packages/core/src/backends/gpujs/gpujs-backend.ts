@@ -36,6 +36,8 @@ export interface GpujsDataId extends DataId {
   device: DeviceResult | Promise<DeviceResult> | Float32Array | null;
   /** The GPU.js output dims the device copy was produced with. */
   dims: number[] | null;
+  /** webgpu: settles once every kernel that reads this data has been submitted (it is freed after). */
+  lastUse: Promise<unknown> | null;
 }
 
 /** A GPU.js kernel to run: its source (a `function kernel(...)` string) and output dims. */
@@ -82,7 +84,7 @@ export class GpujsBackend implements Backend {
 
   /** Wraps a freshly computed host array without copying. */
   adoptHost(values: StorageValues, shape: Shape, dtype: DType): GpujsDataId {
-    const dataId: GpujsDataId = { backendName: this.name, shape: [...shape], dtype, size: sizeOf(shape), host: values, device: null, dims: null };
+    const dataId: GpujsDataId = { backendName: this.name, shape: [...shape], dtype, size: sizeOf(shape), host: values, device: null, dims: null, lastUse: null };
     this.live.add(dataId);
     return dataId;
   }
@@ -125,7 +127,8 @@ export class GpujsBackend implements Backend {
   disposeData(dataId: DataId): void {
     const data = dataId as GpujsDataId;
     if (!this.live.delete(data)) return;
-    releaseDevice(data.device);
+    releaseDevice(data.device, data.lastUse);
+    data.lastUse = null;
     data.device = null;
     data.host = null;
   }
@@ -135,7 +138,7 @@ export class GpujsBackend implements Backend {
   }
 
   dispose(): void {
-    for (const data of this.live) releaseDevice(data.device);
+    for (const data of this.live) releaseDevice(data.device, data.lastUse);
     this.live.clear();
     for (const kernel of this.kernels.values()) kernel.destroy();
     this.kernels.clear();
@@ -183,11 +186,25 @@ export class GpujsBackend implements Backend {
     const signature = inputs.map((input) => this.dataOf(input).dims!.join('x')).join(',');
     const kernel = this.kernel(program, [signature]);
     this.stats.deviceRuns++;
-    const dataId: GpujsDataId = { backendName: this.name, shape: [...shape], dtype, size, host: null, device: null, dims: [...program.output] };
+    const dataId: GpujsDataId = { backendName: this.name, shape: [...shape], dtype, size, host: null, device: null, dims: [...program.output], lastUse: null };
     if (this.flavor === 'host') {
       const result = kernel(...args, ...scalars) as Float32Array | Float32Array[] | Float32Array[][];
       dataId.host = this.fromDevice(flatten(result, size), dtype);
-    } else dataId.device = this.call(kernel, [...args, ...scalars]);
+    } else {
+      const device = this.call(kernel, [...args, ...scalars]);
+      dataId.device = device;
+      // An input disposed before this kernel is submitted (a temporary of a tidy scope) must
+      // outlive that submission: its release waits for every kernel that reads it.
+      if (device instanceof Promise)
+        for (const input of inputs) {
+          const data = this.dataOf(input);
+          const use: Promise<unknown> = data.lastUse ? Promise.allSettled([data.lastUse, device]) : device.catch(() => undefined);
+          data.lastUse = use;
+          void use.then(() => {
+            if (data.lastUse === use) data.lastUse = null;
+          });
+        }
+    }
     this.live.add(dataId);
     return dataId;
   }
@@ -252,10 +269,12 @@ export class GpujsBackend implements Backend {
   }
 }
 
-function releaseDevice(device: GpujsDataId['device']): void {
+function releaseDevice(device: GpujsDataId['device'], lastUse: Promise<unknown> | null): void {
   if (!device || device instanceof Float32Array) return;
-  if (device instanceof Promise) device.then((result) => result.delete(), () => undefined);
-  else device.delete();
+  if (device instanceof Promise) {
+    const settled = lastUse ? Promise.allSettled([device, lastUse]) : device;
+    settled.then(() => device.then((result) => result.delete()), () => undefined).catch(() => undefined);
+  } else device.delete();
 }
 
 /** GPU.js returns 2D/3D results as nested arrays of Float32Array rows; this lays them out flat. */
