@@ -10,7 +10,8 @@ import type { Backend, DataId } from '../../backend.js';
 import { allocate, type DType, type StorageValues } from '../../dtype.js';
 import { TensorzooError } from '../../errors.js';
 import { sizeOf, type Shape } from '../../shape.js';
-import { flavorOf, type GpujsFlavor, type GpujsMode, type GpuInstance, type GpuKernel } from './modes.js';
+import { flavorOf, type GpujsFlavor, type GpujsMode, type GpuInstance, type GpuJsModule, type GpuKernel } from './modes.js';
+import { WebGpuTransfers, type WebGpuContext } from './webgpu-transfers.js';
 
 /** A GPU.js pipeline result: GL texture or WebGPU buffer handle (both have toArray/delete). */
 export interface DeviceResult {
@@ -21,9 +22,10 @@ export interface DeviceResult {
     finish?: () => void;
     getParameter?: (name: number) => unknown;
     getExtension?: (name: string) => Record<string, number> | null;
-    device?: { queue: { onSubmittedWorkDone(): Promise<void> } };
+    device?: WebGpuContext['device'];
     adapter?: { info?: Record<string, string> };
   };
+  buffer?: unknown;
 }
 
 export interface GpujsDataId extends DataId {
@@ -63,10 +65,13 @@ export class GpujsBackend implements Backend {
   private live = new Set<GpujsDataId>();
   private kernels = new Map<string, GpuKernel>();
   private failures: Error[] = [];
+  /** webgpu: direct buffer uploads and readbacks, once the device context is known. */
+  private transfers: WebGpuTransfers | null = null;
 
   constructor(
     readonly mode: GpujsMode,
     private readonly gpu: GpuInstance,
+    private readonly module: GpuJsModule,
   ) {
     this.flavor = flavorOf(mode);
   }
@@ -100,7 +105,13 @@ export class GpujsBackend implements Backend {
       this.stats.readbacks++;
       const device = await data.device;
       if (!this.live.has(data)) throw new TensorzooError('gpujs backend: data was disposed while it was being read');
-      data.host = this.fromDevice(device instanceof Float32Array ? device : flatten(await (device as DeviceResult).toArray(), data.size), data.dtype);
+      const values =
+        device instanceof Float32Array
+          ? device
+          : this.transfers && device?.buffer
+            ? await this.transfers.read(device.buffer, data.size)
+            : flatten(await (device as DeviceResult).toArray(), data.size);
+      data.host = this.fromDevice(values, data.dtype);
     }
     return data.host.slice() as StorageValues;
   }
@@ -172,6 +183,11 @@ export class GpujsBackend implements Backend {
       return floats;
     }
     this.stats.uploads++;
+    if (this.transfers) {
+      data.device = Promise.resolve(this.transfers.upload(floats) as DeviceResult);
+      data.dims = [data.size];
+      return data.device;
+    }
     const upload = this.kernel({ name: 'upload', source: 'function kernel(values) { return values[this.thread.x]; }', output: [data.size] }, ['host']);
     data.device = this.call(upload, [floats]);
     data.dims = [data.size];
@@ -216,7 +232,13 @@ export class GpujsBackend implements Backend {
       ? Promise.all(args).then((resolved) => kernel(...resolved) as Promise<DeviceResult>)
       : (kernel(...args) as Promise<DeviceResult>);
     // A failure surfaces when the value is read; keep it from being reported as unhandled meanwhile.
-    result.catch((error: Error) => this.failures.push(error));
+    result.then(
+      (handle) => {
+        if (!this.transfers && handle.context?.device && this.module.WebGPUBufferResult)
+          this.transfers = new WebGpuTransfers(handle.context as WebGpuContext, this.module.WebGPUBufferResult);
+      },
+      (error: Error) => this.failures.push(error),
+    );
     return result;
   }
 

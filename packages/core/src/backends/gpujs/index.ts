@@ -64,7 +64,7 @@ export function gpujsBackendInfo(): GpujsBackendInfo {
 
 export async function createGpujsBackend(mode: GpujsMode = requestedGpujsMode()): Promise<GpujsBackend> {
   const started = await startGpuJs(mode);
-  return new GpujsBackend(started.mode, started.gpu);
+  return new GpujsBackend(started.mode, started.gpu, started.module);
 }
 
 export function registerGpujsBackend(): void {

@@ -19,6 +19,8 @@ export function flavorOf(mode: GpujsMode): GpujsFlavor {
 /** The part of gpu.js's module the backend uses (gpu.js is an optional peer dependency). */
 export interface GpuJsModule {
   GPU: GpuConstructor;
+  /** The webgpu mode's pipeline handle class (a storage buffer with its device context). */
+  WebGPUBufferResult?: new (settings: { buffer: unknown; output: number[]; componentCount: number; context: unknown; kernel: unknown }) => unknown;
 }
 
 export interface GpuConstructor {
@@ -66,7 +68,7 @@ async function loadGpuJs(): Promise<GpuJsModule> {
   const module = loaded as Partial<GpuJsModule> & { default?: Partial<GpuJsModule> };
   const GPU = module.GPU ?? module.default?.GPU;
   if (!GPU) throw new TensorzooError("gpujs backend: the module 'gpu.js' has no GPU export");
-  return { GPU };
+  return { GPU, WebGPUBufferResult: module.WebGPUBufferResult ?? module.default?.WebGPUBufferResult };
 }
 
 interface NodeWebGpu {
@@ -126,11 +128,13 @@ async function installNodeWebGpu(): Promise<void> {
 export interface StartedMode {
   mode: GpujsMode;
   gpu: GpuInstance;
+  module: GpuJsModule;
 }
 
 /** Creates a GPU.js instance in exactly `mode`, or throws saying why that mode cannot run here. */
 export async function startGpuJs(mode: GpujsMode): Promise<StartedMode> {
-  const { GPU } = await loadGpuJs();
+  const module = await loadGpuJs();
+  const { GPU } = module;
   const unavailable = (why: string): never => {
     throw new TensorzooError(`gpujs backend: mode '${mode}' is not available here: ${why} (modes: ${gpujsModes.join(', ')}; choose one with setGpujsMode)`);
   };
@@ -156,5 +160,5 @@ export async function startGpuJs(mode: GpujsMode): Promise<StartedMode> {
     case 'cpu':
       break;
   }
-  return { mode, gpu: new GPU({ mode }) };
+  return { mode, gpu: new GPU({ mode }), module };
 }
