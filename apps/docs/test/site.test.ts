@@ -110,6 +110,14 @@ describe('docs site', () => {
     await page.close();
   });
 
+  test('a package guide links to its API reference', async () => {
+    const { page } = await open('packages/core.html');
+    await page.click('.vp-doc a:text-is("API reference for @tensorzoo/core")');
+    await page.waitForFunction(() => document.querySelector('.vp-doc h1')?.textContent?.includes('@tensorzoo/core'));
+    expect(await page.textContent('.vp-doc')).toContain('tidy');
+    await page.close();
+  });
+
   test('local search finds a term and opens its page', async () => {
     const { page, errors } = await open('getting-started.html');
     await page.click('.VPNavBarSearch button');
