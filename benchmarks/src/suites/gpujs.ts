@@ -115,6 +115,8 @@ async function parityChecks(failures: string[]): Promise<Record<string, number>>
 }
 
 interface MatMulTiming {
+  /** Making the two tensors (host copies of the operands). */
+  host: number[];
   upload: number[];
   kernel: number[];
   readback: number[];
@@ -124,12 +126,13 @@ interface MatMulTiming {
 
 async function gpujsMatMul(n: number, rounds: number, a: Float32Array, b: Float32Array): Promise<MatMulTiming & { product: ArrayLike<number> }> {
   await tz.setBackend('gpujs');
-  const timing: MatMulTiming = { upload: [], kernel: [], readback: [], firstCall: 0, error: 0 };
+  const timing: MatMulTiming = { host: [], upload: [], kernel: [], readback: [], firstCall: 0, error: 0 };
   let product: ArrayLike<number> = [];
   for (let round = 0; round <= rounds; round++) {
     const start = now();
     const left = tz.tensor(a, [n, n]);
     const right = tz.tensor(b, [n, n]);
+    const made = now();
     gpujs().argumentOf(left.dataId);
     gpujs().argumentOf(right.dataId);
     await gpujs().synchronize(left.dataId);
@@ -143,7 +146,8 @@ async function gpujsMatMul(n: number, rounds: number, a: Float32Array, b: Float3
     tz.dispose([left, right, out]);
     if (round === 0) timing.firstCall = read - start;
     else {
-      timing.upload.push(uploaded - start);
+      timing.host.push(made - start);
+      timing.upload.push(uploaded - made);
       timing.kernel.push(computed - uploaded);
       timing.readback.push(read - computed);
     }
@@ -219,7 +223,8 @@ export async function runGpujsSuite(quick: boolean, log: (line: string) => void 
       const cpu = await wasmMatMul(n, rounds, a, b);
       const flops = 2 * n * n * n;
       const name = `matmul-${n}`;
-      const total = gpu.upload.map((upload, index) => upload + gpu.kernel[index]! + gpu.readback[index]!);
+      const total = gpu.upload.map((upload, index) => gpu.host[index]! + upload + gpu.kernel[index]! + gpu.readback[index]!);
+      add(name, 'tensorzoo-gpujs', 'host copies', 'ms', gpu.host);
       add(name, 'tensorzoo-gpujs', 'upload', 'ms', gpu.upload);
       add(name, 'tensorzoo-gpujs', 'kernel', 'ms', gpu.kernel);
       add(name, 'tensorzoo-gpujs', 'readback', 'ms', gpu.readback);
@@ -230,7 +235,7 @@ export async function runGpujsSuite(quick: boolean, log: (line: string) => void 
       add(name, 'tensorzoo-wasm', 'time', 'ms', cpu.times);
       add(name, 'tensorzoo-wasm', 'GFLOP/s', 'GFLOP/s', cpu.times.map((ms) => flops / ms / 1e6));
       add(name, 'tensorzoo-gpujs', 'max relative difference from wasm', '', [relativeError(gpu.product, cpu.product)]);
-      log(`${name}: gpujs upload ${stats(gpu.upload).median.toFixed(1)} + kernel ${stats(gpu.kernel).median.toFixed(1)} + readback ${stats(gpu.readback).median.toFixed(1)} ms; wasm ${stats(cpu.times).median.toFixed(1)} ms`);
+      log(`${name}: gpujs host ${stats(gpu.host).median.toFixed(1)} + upload ${stats(gpu.upload).median.toFixed(1)} + kernel ${stats(gpu.kernel).median.toFixed(1)} + readback ${stats(gpu.readback).median.toFixed(1)} ms; wasm ${stats(cpu.times).median.toFixed(1)} ms`);
     } catch (error) {
       failures.push(`matmul-${n}: ${(error as Error).stack}`);
     }

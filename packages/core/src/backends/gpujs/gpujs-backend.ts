@@ -105,12 +105,12 @@ export class GpujsBackend implements Backend {
       this.stats.readbacks++;
       const device = await data.device;
       if (!this.live.has(data)) throw new TensorzooError('gpujs backend: data was disposed while it was being read');
-      const values =
-        device instanceof Float32Array
-          ? device
-          : this.transfers && device?.buffer
-            ? await this.transfers.read(device.buffer, data.size)
-            : flatten(await (device as DeviceResult).toArray(), data.size);
+      if (this.transfers && device && !(device instanceof Float32Array) && device.buffer) {
+        // webgpu: the mapped copy goes to the caller as it is (no second copy for a host cache;
+        // webgpu data is read only this way, so a later read transfers again).
+        return this.fromDevice(await this.transfers.read(device.buffer, data.size), data.dtype);
+      }
+      const values = device instanceof Float32Array ? device : flatten(await (device as DeviceResult).toArray(), data.size);
       data.host = this.fromDevice(values, data.dtype);
     }
     return data.host.slice() as StorageValues;

@@ -46,14 +46,24 @@ export const batchMatMulConfig: KernelConfig<GpujsBackend> = {
     const aStep = transposeA ? float(M) : '1.0';
     const bColumn = transposeB ? `column * ${float(K)}` : 'column';
     const bStep = transposeB ? '1.0' : float(N);
-    // Wide single matrices fold rows into thread.z (a 2D texture row holds at most 4096 here).
-    const foldRows = batches === 1 && M > 1 && N > 4096;
-    const output = foldRows ? [N, 1, M] : [N, M, batches];
+    // One matrix with N a power of two ≥ 64 runs on a flat output: consecutive threads (one
+    // 64-wide WebGPU workgroup, one GPU.js 1D dispatch) take consecutive columns of one row, so
+    // each step reads one A element for all of them and 64 contiguous B elements; the row and
+    // column split of the flat index divides by a power of two, exact in float32. Otherwise wide
+    // single matrices fold rows into thread.z (a 2D texture row holds at most 4096 here).
+    const flat = batches === 1 && N >= 64 && (N & (N - 1)) === 0 && M * N <= 1 << 24;
+    const foldRows = !flat && batches === 1 && M > 1 && N > 4096;
+    const output = flat ? [M * N] : foldRows ? [N, 1, M] : [N, M, batches];
+    const coordinates = flat
+      ? `const row = Math.floor(this.thread.x / ${float(N)});
+const column = this.thread.x - row * ${float(N)};
+const batch = 0;`
+      : `const column = this.thread.x;
+const row = ${foldRows ? 'this.thread.z' : 'this.thread.y'};
+const batch = ${foldRows ? '0' : 'this.thread.z'};`;
     const source = kernelSource(
       ['a', 'b'],
-      `const column = this.thread.x;
-const row = ${foldRows ? 'this.thread.z' : 'this.thread.y'};
-const batch = ${foldRows ? '0' : 'this.thread.z'};
+      `${coordinates}
 ${batchLines.join('\n')}
 const aStart = ${aBase} + ${aRow};
 const bStart = ${bBase} + ${bColumn};
