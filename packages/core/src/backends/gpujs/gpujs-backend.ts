@@ -225,6 +225,22 @@ export class GpujsBackend implements Backend {
     return dataId;
   }
 
+  /**
+   * webgpu: a result computed with `Array(n)` returns holds n floats per output cell; this views
+   * its buffer as the flat float array of the data's shape (no copy: the same buffer).
+   */
+  flattenComponents(dataId: DataId): void {
+    const data = this.dataOf(dataId);
+    const Handle = this.module.WebGPUBufferResult;
+    if (!(data.device instanceof Promise) || !Handle) throw new TensorzooError('gpujs backend: flattenComponents needs a webgpu result');
+    data.device = data.device.then((handle) => {
+      const flat = new Handle({ buffer: handle.buffer, output: [data.size], componentCount: 1, context: handle.context, kernel: null }) as DeviceResult;
+      handle.delete();
+      return flat;
+    });
+    data.dims = [data.size];
+  }
+
   private call(kernel: GpuKernel, args: unknown[]): DeviceResult | Promise<DeviceResult> {
     if (this.flavor !== 'webgpu') return kernel(...args) as DeviceResult;
     const pending = args.some((arg) => arg instanceof Promise);

@@ -8,6 +8,7 @@ import { sizeOf } from '../../../shape.js';
 import type { GpujsBackend } from '../gpujs-backend.js';
 import { deviceEligible, info, runOnHost } from '../kernel-helpers.js';
 import { broadcastStrides, float, kernelSource } from '../source.js';
+import { blockedMatMul, blockedMatMulApplies } from './mat-mul-blocked.js';
 
 export const batchMatMulConfig: KernelConfig<GpujsBackend> = {
   kernelName: 'BatchMatMul',
@@ -25,6 +26,8 @@ export const batchMatMulConfig: KernelConfig<GpujsBackend> = {
     const batchShape = outShape.slice(0, -2);
     const batches = sizeOf(batchShape);
     if (sizeOf(outShape) === 0 || K === 0) return runOnHost('BatchMatMul', args);
+    if (blockedMatMulApplies(args.backend, batches, M, N))
+      return info(blockedMatMul(args.backend, a.dataId, b.dataId, { M, K, N, transposeA, transposeB }), outShape, 'float32');
     // Batch coordinates decomposed from the batch index, then each operand's batch offset.
     const batchLines: string[] = [];
     const aBatchStrides = broadcastStrides(a.shape.slice(0, -2), batchShape).map((stride) => stride * M * K);
