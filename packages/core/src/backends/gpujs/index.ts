@@ -16,7 +16,7 @@ import { registerGpujsKernels } from './register-all-kernels.js';
 
 export { GpujsBackend, type GpujsBackendStats, type GpujsDataId } from './gpujs-backend.js';
 export { gpujsKernels, registerGpujsKernels } from './register-all-kernels.js';
-export { gpujsModes, defaultGpujsMode, type GpujsMode } from './modes.js';
+export { gpujsModes, defaultGpujsMode, provideGpuJs, type GpujsMode, type GpuJsModule } from './modes.js';
 
 let requestedMode: GpujsMode | null = null;
 

@@ -55,11 +55,19 @@ export function parseGpujsMode(value: string, source: string): GpujsMode {
   throw new TensorzooError(`${source}: expected one of [${gpujsModes.join(', ')}], received "${value}"`);
 }
 
+let providedModule: GpuJsModule | null = null;
+
+/** Hands the backend a gpu.js module loaded some other way (a script tag's `window.GPU`, say). */
+export function provideGpuJs(module: GpuJsModule): void {
+  providedModule = module;
+}
+
 async function loadGpuJs(): Promise<GpuJsModule> {
-  const specifier = 'gpu.js';
+  if (providedModule) return providedModule;
   let loaded: unknown;
   try {
-    loaded = await import(/* @vite-ignore */ specifier);
+    // A literal specifier, so that bundlers include gpu.js's browser build with this entry point.
+    loaded = await import('gpu.js');
   } catch (error) {
     throw new TensorzooError(
       `gpujs backend: the optional peer dependency 'gpu.js' (2.24.x) could not be loaded; install it with \`npm install gpu.js@2.24.1\` (${(error as Error).message})`,
