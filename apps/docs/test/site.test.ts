@@ -129,6 +129,8 @@ describe('docs site', () => {
     await page.screenshot({ path: join(artifacts, 'docs-search.png') });
     await result.click();
     await page.waitForURL(/concepts/);
+    // The router swaps the content after the URL changes: wait for the new heading.
+    await page.waitForFunction(() => document.querySelector('.vp-doc h1')?.textContent?.includes('Concepts'));
     expect(await page.textContent('.vp-doc h1')).toContain('Concepts');
 
     // A term that appears nowhere finds nothing.
