@@ -1,3 +1,4 @@
-import { reduceKernel } from './reduce.js';
+import { reduceKernel, stepSource } from './reduce.js';
 
-export const maxConfig = reduceKernel('Max', 'total = Math.max(total, value);');
+// A NaN wins (as in Math.max); once total is NaN no comparison replaces it.
+export const maxConfig = reduceKernel('Max', stepSource('if (value != value || value > total) {\n    total = value;\n  }'));

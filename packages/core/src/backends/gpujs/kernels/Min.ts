@@ -1,3 +1,4 @@
-import { reduceKernel } from './reduce.js';
+import { reduceKernel, stepSource } from './reduce.js';
 
-export const minConfig = reduceKernel('Min', 'total = Math.min(total, value);');
+// A NaN wins (as in Math.min); once total is NaN no comparison replaces it.
+export const minConfig = reduceKernel('Min', stepSource('if (value != value || value < total) {\n    total = value;\n  }'));

@@ -7,8 +7,22 @@ import type { GpujsBackend } from '../gpujs-backend.js';
 import { deviceEligible, info, runOnHost } from '../kernel-helpers.js';
 import { float, kernelSource } from '../source.js';
 
+/** Kernel source: one thread per row reads x[base … base + inner) and returns the row's result. */
+export type RowSource = (inner: number) => string;
+
 /** `step` combines `value` into `total`, which starts at the row's first element. */
-export function reduceKernel(kernelName: KernelName, step: string): KernelConfig<GpujsBackend> {
+export function stepSource(step: string): RowSource {
+  return (inner) => `const base = this.thread.x * ${float(inner)};
+let total = x[base];
+for (let index = 1; index < ${inner}; index++) {
+  const value = x[base + index];
+  ${step}
+}
+return total;
+`;
+}
+
+export function reduceKernel(kernelName: KernelName, rowSource: RowSource): KernelConfig<GpujsBackend> {
   return {
     kernelName,
     backendName: 'gpujs',
@@ -16,17 +30,7 @@ export function reduceKernel(kernelName: KernelName, step: string): KernelConfig
       const x = args.inputs.x!;
       const [outer, inner] = x.shape as [number, number];
       if (!deviceEligible(args, ['float32']) || inner === 0) return runOnHost(kernelName, args);
-      const source = kernelSource(
-        ['x'],
-        `const base = this.thread.x * ${float(inner)};
-let total = x[base];
-for (let index = 1; index < ${inner}; index++) {
-  const value = x[base + index];
-  ${step}
-}
-return total;
-`,
-      );
+      const source = kernelSource(['x'], rowSource(inner));
       const dataId = args.backend.run({ name: kernelName, source, output: [Math.max(outer, 1)] }, [x.dataId], [outer], 'float32');
       return info(dataId, [outer], 'float32');
     },
