@@ -16,7 +16,7 @@ import * as tz from '@tensorzoo/core';
 import { GpujsBackend, gpujsBackendInfo, requestedGpujsMode, setGpujsMode } from '@tensorzoo/core/backends/gpujs';
 import { setWasmThreads } from '@tensorzoo/core/backends/wasm';
 import { GemmaBackbone } from '@tensorzoo/models';
-import type { CaseResult } from '../harness.js';
+import { machine, type CaseResult } from '../harness.js';
 import type { Suite, SuiteOptions } from '../suite.js';
 
 interface Row {
@@ -292,7 +292,9 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const quick = process.argv.includes('--quick');
   const outIndex = process.argv.indexOf('--out');
   const report = await runGpujsSuite(quick);
-  const text = JSON.stringify({ machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version }, ...report }, null, 2);
+  // The harness's results format ({machine, cases}) plus what ran: mode, device, parity, counters.
+  const { rows, ...rest } = report;
+  const text = JSON.stringify({ machine: machine(), cases: rows, ...rest }, null, 2);
   if (outIndex > 0) writeFileSync(process.argv[outIndex + 1]!, text);
   else process.stdout.write(`${text}\n`);
   tz.engine.removeBackend('gpujs');
