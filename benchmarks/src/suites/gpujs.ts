@@ -255,7 +255,9 @@ export async function runGpujsSuite(quick: boolean, log: (line: string) => void 
     const onGpu = await forward('gpujs', model, ids, rounds);
     const name = `forward-${length}`;
     add(name, 'tensorzoo-gpujs', 'time', 'ms', onGpu.times);
+    add(name, 'tensorzoo-gpujs', 'tokens/s', 'tokens/s', onGpu.times.map((ms) => (length * 1000) / ms));
     add(name, 'tensorzoo-wasm', 'time', 'ms', onWasm.times);
+    add(name, 'tensorzoo-wasm', 'tokens/s', 'tokens/s', onWasm.times.map((ms) => (length * 1000) / ms));
     add(name, 'tensorzoo-gpujs', 'max relative difference from wasm', '', [relativeError(onGpu.hidden, onWasm.hidden)]);
     log(`${name}: gpujs ${stats(onGpu.times).median.toFixed(1)} ms, wasm ${stats(onWasm.times).median.toFixed(1)} ms`);
   } catch (error) {
