@@ -140,3 +140,46 @@ export function gemv(p: usize, start: i32, end: i32, thread: i32): void {
     task += lastBlock - firstBlock;
   }
 }
+
+/**
+ * GEMV for one batch with W [K, N], split over K instead of columns (tasks [start, end) of
+ * ceil(K / chunk)): every thread streams whole rows, which reads W ~20 % faster than half rows.
+ * Task t writes x[k0:k1] · W[k0:k1, :] into y (t = 0) or partial t − 1; `sumPartials` adds them.
+ * Slots: 14 = chunk (rows per task, a multiple of 4), 15 = the partials' address.
+ */
+export function gemvSplitK(p: usize, start: i32, end: i32, thread: i32): void {
+  const N = param(p, P_N), K = param(p, P_K);
+  const kind = param(p, P_BKIND);
+  const offsets = <usize>param(p, P_OFFSETS);
+  const chunk = param(p, 14);
+  const partials = <usize>param(p, 15);
+  const size = kindSize(kind);
+  const x = <usize>param(p, P_A) + (<usize>load<i32>(offsets) << 2);
+  const w = <usize>param(p, P_B) + <usize>load<i32>(offsets, 4) * size;
+  for (let task = start; task < end; task++) {
+    const k0 = task * chunk;
+    const k1 = min(K, k0 + chunk);
+    const y = task == 0 ? <usize>param(p, P_C) : partials + <usize>(task - 1) * <usize>N * 4;
+    const xk = x + (<usize>k0 << 2);
+    const wk = w + <usize>k0 * <usize>N * size;
+    if (kind == KIND_F32) rowsRange(KIND_F32, xk, wk, y, N, k1 - k0, 0, N);
+    else if (kind == KIND_BF16) rowsRange(KIND_BF16, xk, wk, y, N, k1 - k0, 0, N);
+    else rowsRange(2, xk, wk, y, N, k1 - k0, 0, N);
+  }
+}
+
+/** y[j] += Σ_{i < count} partials[i·N + j] for j in [start, end): the reduction after gemvSplitK. */
+export function sumPartials(y: usize, partials: usize, count: i32, N: i32, start: i32, end: i32, thread: i32): void {
+  for (let i = 0; i < count; i++) {
+    const part = partials + <usize>i * <usize>N * 4;
+    let j = start;
+    for (; j + 4 <= end; j += 4) {
+      const o = <usize>j << 2;
+      v128.store(y + o, f32x4.add(v128.load(y + o), v128.load(part + o)));
+    }
+    for (; j < end; j++) {
+      const o = <usize>j << 2;
+      store<f32>(y + o, load<f32>(y + o) + load<f32>(part + o));
+    }
+  }
+}

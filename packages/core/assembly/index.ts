@@ -10,7 +10,7 @@ export { cumsum, topK } from './scan';
 export { softmax, rmsNorm, rope } from './fused';
 export { cast } from './cast';
 export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_NC } from './matmul';
-export { gemv, GEMV_NB } from './gemv';
+export { gemv, gemvSplitK, sumPartials, GEMV_NB } from './gemv';
 
 /** End of the module's static data; the TypeScript arena starts above it. */
 export const HEAP_BASE: usize = __heap_base;

@@ -15,7 +15,7 @@ import { ThreadPool } from './thread-pool.js';
 export const TASK_NAMES = [
   'unaryF32', 'unaryI32', 'logicalNotU8', 'binaryF32Flat', 'binaryF32Strided', 'binaryI32Strided', 'binaryU8Strided',
   'whereStrided', 'stridedCopy', 'copyRows', 'reduceF32', 'reduceI32', 'reduceU8', 'cast', 'softmax', 'rmsNorm', 'rope',
-  'gemm', 'gemmI32', 'gemv',
+  'gemm', 'gemmI32', 'gemv', 'gemvSplitK', 'sumPartials',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 

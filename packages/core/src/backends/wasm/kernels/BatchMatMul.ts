@@ -1,7 +1,8 @@
 // a: [...batchA, M, K] (or [..., K, M] with transposeA), b: [...batchB, K, N] (or [..., N, K] with
 // transposeB) → [...broadcast batch, M, N]. b may be float32, bfloat16 or float16: half-precision
 // weights are read as stored and widened in registers (storageInputs), never in memory.
-// - M = 1: GEMV (assembly/gemv.ts), tasks = batch × 64-column blocks, memory-bandwidth bound.
+// - M = 1: GEMV (assembly/gemv.ts), tasks = batch × 64-column blocks, memory-bandwidth bound; one
+//   batch of W [K, N] on several threads splits K instead (whole rows per thread) and sums partials.
 // - else GEMM (assembly/matmul.ts): packed B, 4x8 micro-kernel, tasks = batch × row blocks × 256-column blocks.
 // - int32 × int32: the plain triple loop, one task per batch.
 // transposeA is applied first with a strided copy into a temporary [.., M, K] buffer.
@@ -76,11 +77,24 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
         backend.parallel('gemmI32', [backend.params], batches, batches * M * N * K);
         // (work units: the scalar loop costs about one unit per multiply-add)
       } else if (M === 1) {
-        const nb = Number(backend.exports.GEMV_NB.value);
-        const nBlocks = Math.ceil(N / nb);
-        backend.writeI32(backend.params, [...params, 1, nBlocks, 0, 0, 0]);
         // Work units ≈ element operations: GEMV streams ~4 weights per unit of time.
-        backend.parallel('gemv', [backend.params], batches * nBlocks, (batches * N * K) / 4);
+        const work = (batches * N * K) / 4;
+        const threads = backend.threadsFor(work);
+        if (!transposeB && batches === 1 && threads > 1 && K >= 8 * threads) {
+          // One batch of W [K, N]: each thread takes whole rows of a K slice (faster streaming than
+          // column slices), into y or a partial output; the partials are then added to y.
+          const chunk = Math.ceil(K / threads / 4) * 4;
+          const parts = Math.ceil(K / chunk);
+          const partials = backend.allocator.allocate((parts - 1) * N * 4, 'GEMV partial outputs');
+          temporaries.push(partials);
+          backend.writeI32(backend.params, [...params, 1, 1, 0, 0, 0, chunk, partials]);
+          backend.parallel('gemvSplitK', [backend.params], parts, work);
+          backend.parallel('sumPartials', [out.ptr, partials, parts - 1, N], N, N * (parts - 1), 4);
+        } else {
+          const nBlocks = Math.ceil(N / Number(backend.exports.GEMV_NB.value));
+          backend.writeI32(backend.params, [...params, 1, nBlocks, 0, 0, 0]);
+          backend.parallel('gemv', [backend.params], batches * nBlocks, work);
+        }
       } else {
         // Row blocks only as needed to give every thread two tasks: each task packs its B block
         // once per K slice, so fewer, taller tasks pack less.
