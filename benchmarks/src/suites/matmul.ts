@@ -20,10 +20,11 @@ interface Problem {
 function problems(quick: boolean): Problem[] {
   if (quick) return [{ name: 'matmul-128', M: 128, K: 128, N: 128, rounds: 5 }, { name: 'gemv-256x2048', M: 1, K: 256, N: 2048, rounds: 5 }];
   return [
-    { name: 'matmul-256', M: 256, K: 256, N: 256, rounds: 15 },
-    { name: 'matmul-512', M: 512, K: 512, N: 512, rounds: 11 },
-    { name: 'matmul-1024', M: 1024, K: 1024, N: 1024, rounds: 9 },
-    { name: 'gemv-2048x16384', M: 1, K: 2048, N: 16384, rounds: 11 },
+    // Rounds are cheap next to a noisy host: more of them steady the medians.
+    { name: 'matmul-256', M: 256, K: 256, N: 256, rounds: 31 },
+    { name: 'matmul-512', M: 512, K: 512, N: 512, rounds: 25 },
+    { name: 'matmul-1024', M: 1024, K: 1024, N: 1024, rounds: 21 },
+    { name: 'gemv-2048x16384', M: 1, K: 2048, N: 16384, rounds: 31 },
   ];
 }
 
