@@ -19,21 +19,8 @@ import { GemmaBackbone } from '@tensorzoo/models';
 import { machine, type CaseResult } from '../harness.js';
 import type { Suite, SuiteOptions } from '../suite.js';
 
-interface Row {
-  suite: 'gpujs';
-  name: string;
-  impl: string;
-  threads: number;
-  metric: string;
-  unit: string;
-  median: number;
-  min: number;
-  max: number;
-  samples: number;
-  group: string;
-  mode: string;
-  device: string;
-}
+/** A harness case, plus the mode and device it ran on ('tensorzoo-gpujs' is not one of the harness's peers). */
+type Row = Omit<CaseResult, 'impl'> & { suite: 'gpujs'; impl: string; mode: string; device: string };
 
 function seeded(length: number, seed: number): Float32Array {
   const values = new Float32Array(length);

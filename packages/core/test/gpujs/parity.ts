@@ -3,23 +3,9 @@
 import { expect } from 'vitest';
 import * as tz from '@tensorzoo/core';
 
-/** mulberry32: the same numbers on every run. */
-export class Seeded {
-  private state: number;
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  uniform(low: number, high: number): number {
-    return low + (high - low) * this.next();
-  }
-}
+/** Seeded inputs come from the op suite's generator (mulberry32, float32-representable values). */
+export { TestRandom as Seeded } from '../harness.js';
+import type { TestRandom as Seeded } from '../harness.js';
 
 export interface HostTensor {
   values: tz.StorageValues;
@@ -29,13 +15,13 @@ export interface HostTensor {
 
 export function floats(random: Seeded, shape: number[], low = -2, high = 2): HostTensor {
   const values = new Float32Array(tz.sizeOf(shape));
-  for (let index = 0; index < values.length; index++) values[index] = random.uniform(low, high);
+  for (let index = 0; index < values.length; index++) values[index] = random.float(low, high);
   return { values, shape, dtype: 'float32' };
 }
 
 export function ints(random: Seeded, shape: number[], low: number, high: number): HostTensor {
   const values = new Int32Array(tz.sizeOf(shape));
-  for (let index = 0; index < values.length; index++) values[index] = Math.floor(random.uniform(low, high));
+  for (let index = 0; index < values.length; index++) values[index] = random.int(low, high - 1);
   return { values, shape, dtype: 'int32' };
 }
 
