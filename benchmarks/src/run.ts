@@ -1,6 +1,8 @@
-// `npm run bench -- <suite> [--quick] [--impl a,b] [--rounds n]`: runs a suite (a file in
-// src/suites/), one child process per suite group, prints a table and writes
-// benchmarks/results/<suite>-<YYYY-MM-DD>.json as {machine, cases}.
+// `npm run bench -- <suite> [--quick] [--impl a,b] [--rounds n] [--relaxed-simd]`: runs a suite
+// (a file in src/suites/), one child process per suite group, prints a table and writes
+// benchmarks/results/<suite>-<YYYY-MM-DD>.json as {machine, cases}. `--relaxed-simd` runs the
+// children with V8's --experimental-wasm-relaxed-simd (on by default in newer V8s): tensorzoo then
+// picks its relaxed-SIMD build; its groups are suffixed "+relaxed-simd", its file too.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,8 +18,11 @@ interface Cli {
   suite: string;
   group?: string;
   out?: string;
+  relaxedSimd: boolean;
   options: SuiteOptions;
 }
+
+const RELAXED = '+relaxed-simd';
 
 function availableSuites(): string[] {
   return readdirSync(join(here, 'suites')).filter((file) => file.endsWith('.js')).map((file) => file.slice(0, -3)).sort();
@@ -28,6 +33,7 @@ function parse(argv: string[]): Cli {
   let suite: string | undefined;
   let group: string | undefined;
   let out: string | undefined;
+  let relaxedSimd = false;
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index]!;
     const value = () => {
@@ -40,12 +46,13 @@ function parse(argv: string[]): Cli {
     else if (arg === '--rounds') options.rounds = Number(value());
     else if (arg === '--group') group = value();
     else if (arg === '--out') out = value();
+    else if (arg === '--relaxed-simd') relaxedSimd = true;
     else if (arg.startsWith('--')) throw new Error(`bench: unknown option ${arg}`);
     else suite = arg;
   }
   if (!suite) throw new Error(`usage: npm run bench -- <suite> [--quick] [--impl a,b] [--rounds n]; suites: ${availableSuites().join(', ')}`);
   if (!availableSuites().includes(suite)) throw new Error(`bench: unknown suite '${suite}'; suites: ${availableSuites().join(', ')}`);
-  return { suite, group, out, options };
+  return { suite, group, out, relaxedSimd, options };
 }
 
 async function loadSuite(name: string): Promise<Suite> {
@@ -81,15 +88,18 @@ async function main(): Promise<void> {
   const suite = await loadSuite(cli.suite);
   if (cli.group !== undefined) {
     // A child: measure one group and hand the results back through a file.
-    const results = await suite.run(cli.group, cli.options);
-    writeFileSync(cli.out!, JSON.stringify(results));
+    const group = cli.group.endsWith(RELAXED) ? cli.group.slice(0, -RELAXED.length) : cli.group;
+    const results = await suite.run(group, cli.options);
+    writeFileSync(cli.out!, JSON.stringify(results.map((result) => ({ ...result, group: cli.group! }))));
     process.exit(0); // worker pools and native sessions must not keep the child alive
   }
   const scratch = mkdtempSync(join(tmpdir(), 'tensorzoo-bench-'));
   const results: CaseResult[] = [];
-  for (const group of suite.groups) {
+  for (const baseGroup of suite.groups) {
+    const group = cli.relaxedSimd ? `${baseGroup}${RELAXED}` : baseGroup;
     const out = join(scratch, `${group}.json`);
-    const args = [...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--group', group, '--out', out];
+    const flags = cli.relaxedSimd ? ['--experimental-wasm-relaxed-simd'] : [];
+    const args = [...process.execArgv, ...flags, fileURLToPath(import.meta.url), ...process.argv.slice(2), '--group', group, '--out', out];
     process.stderr.write(`bench: ${suite.name} group ${group}\n`);
     execFileSync(process.execPath, args, { stdio: ['ignore', 'inherit', 'inherit'] });
     results.push(...(JSON.parse(readFileSync(out, 'utf8')) as CaseResult[]));
@@ -99,7 +109,8 @@ async function main(): Promise<void> {
   const summary = suite.summarize?.(results) ?? [];
   if (summary.length) console.log(`\n${summary.join('\n')}`);
   mkdirSync(resultsDir, { recursive: true });
-  const file = join(resultsDir, `${suite.name}${cli.options.quick ? '-quick' : ''}-${new Date().toISOString().slice(0, 10)}.json`);
+  const variant = `${cli.options.quick ? '-quick' : ''}${cli.relaxedSimd ? '-relaxed-simd' : ''}`;
+  const file = join(resultsDir, `${suite.name}${variant}-${new Date().toISOString().slice(0, 10)}.json`);
   writeFileSync(file, `${JSON.stringify({ machine: machine(), cases: results }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }

@@ -78,7 +78,7 @@ const suite: Suite = {
 
   summarize(results: CaseResult[]): string[] {
     const median = (name: string, impl: string, threads: number, group: string) =>
-      results.find((r) => r.name === name && r.impl === impl && r.threads === threads && r.group === group && r.metric === 'GFLOP/s')?.median;
+      results.find((r) => r.name === name && r.impl === impl && r.threads === threads && r.group.split('+')[0] === group && r.metric === 'GFLOP/s')?.median;
     const lines: string[] = [];
     const check = (label: string, name: string, mine: [string, number, string], theirs: [string, number, string], target: number) => {
       const x = median(name, ...mine);
