@@ -74,6 +74,7 @@ async function parityChecks(failures: string[]): Promise<Record<string, number>>
   const b = { values: seeded(65 * 17, 5), shape: [65, 17] };
   const wide = { values: seeded(48 * 128, 6), shape: [48, 128] };
   const tall = { values: seeded(64 * 48, 7), shape: [64, 48] };
+  const big = { values: seeded(128 * 256, 8), shape: [128, 256] };
   const checks: [string, typeof x[], Build][] = [
     ['unary exp/tanh/erf/rsqrt', [x], (t) => tz.add(tz.add(tz.exp(t), tz.tanh(t)), tz.erf(t))],
     ['log/sqrt/pow', [positive], (t) => tz.add(tz.log(t), tz.pow(tz.sqrt(t), t))],
@@ -84,6 +85,7 @@ async function parityChecks(failures: string[]): Promise<Record<string, number>>
     ['matMul transposed batched', [x], (t) => tz.matMul(t, t, { transposeB: true })],
     ['matMul 4-row blocks', [tall, wide], (p, q) => tz.matMul(p, q)],
     ['matMul 4-row blocks transposed', [wide, tall], (p, q) => tz.matMul(p, q, { transposeA: true, transposeB: true })],
+    ['matMul B transposed first', [big], (p) => tz.matMul(p, p, { transposeB: true })],
     ['transpose/slice/concat', [x], (t) => tz.concat([tz.transpose(t, [0, 2, 1, 3]), tz.slice(tz.transpose(t, [0, 2, 1, 3]), [0, 1, 0, 0], [2, 3, 7, 16])], 1)],
     ['gather', [a], (t) => tz.gather(t, tz.tensor([3, 0, 32, 7], [4], 'int32'), 0)],
     ['softmax masked', [x], (t) => tz.softmax(t, -1, tz.greater(t, -0.3))],

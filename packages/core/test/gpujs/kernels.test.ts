@@ -126,6 +126,8 @@ describe(`gpujs kernels against the reference backend (mode ${mode})`, () => {
       [[5, 3], [5, 7], true, false], [[3, 5], [7, 5], false, true], [[5, 3], [7, 5], true, true],
       [[2, 3, 4, 5], [5, 6], false, false], [[4, 5], [3, 5, 2], false, false], [[2, 1, 3, 4], [1, 3, 4, 2], false, false],
       [[1, 64], [64, 5000], false, false], [[3, 64], [64, 5000], false, false], [[128, 256], [256, 128], false, false],
+      // Large enough that B given as [N, K] is transposed on the device first.
+      [[128, 256], [64, 256], false, true], [[2, 64, 128], [2, 96, 128], false, true],
     ];
     for (const [aShape, bShape, transposeA, transposeB] of cases) {
       const K = aShape[aShape.length - (transposeA ? 2 : 1)]!;
