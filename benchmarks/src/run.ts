@@ -5,7 +5,7 @@
 // picks its relaxed-SIMD build; its groups are suffixed "+relaxed-simd", its file too.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { machine, type CaseResult } from './harness.js';
@@ -94,6 +94,8 @@ async function main(): Promise<void> {
     process.exit(0); // worker pools and native sessions must not keep the child alive
   }
   const scratch = mkdtempSync(join(tmpdir(), 'tensorzoo-bench-'));
+  // The host's load averages (1, 5, 15 min) around the run: other processes skew every ratio.
+  const loadStart = loadavg();
   const results: CaseResult[] = [];
   for (const baseGroup of suite.groups) {
     const group = cli.relaxedSimd ? `${baseGroup}${RELAXED}` : baseGroup;
@@ -111,7 +113,9 @@ async function main(): Promise<void> {
   mkdirSync(resultsDir, { recursive: true });
   const variant = `${cli.options.quick ? '-quick' : ''}${cli.relaxedSimd ? '-relaxed-simd' : ''}`;
   const file = join(resultsDir, `${suite.name}${variant}-${new Date().toISOString().slice(0, 10)}.json`);
-  writeFileSync(file, `${JSON.stringify({ machine: machine(), cases: results }, null, 2)}\n`);
+  const hostLoad = { start: loadStart.map((value) => Number(value.toFixed(2))), end: loadavg().map((value) => Number(value.toFixed(2))) };
+  console.log(`host load average (1/5/15 min): ${hostLoad.start.join(' ')} at the start, ${hostLoad.end.join(' ')} at the end`);
+  writeFileSync(file, `${JSON.stringify({ machine: { ...machine(), hostLoad }, cases: results }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }
 
