@@ -73,9 +73,9 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
       temporaries.push(offsets);
       const params = [aPtr, ptrOf(args, 'b'), out.ptr, M, N, K, weightKind(b.dtype), transposeB ? 1 : 0, offsets];
       if (integer) {
+        // Work units: the scalar loop costs about one unit per multiply-add.
         backend.writeI32(backend.params, [...params, 0, 0, 0, 0, 0]);
         backend.parallel('gemmI32', [backend.params], batches, batches * M * N * K);
-        // (work units: the scalar loop costs about one unit per multiply-add)
       } else if (M === 1) {
         // Work units ≈ element operations: GEMV streams ~4 weights per unit of time.
         const work = (batches * N * K) / 4;
@@ -96,12 +96,13 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
           backend.parallel('gemv', [backend.params], batches * nBlocks, work);
         }
       } else {
-        // Row blocks only as needed to give every thread two tasks: each task packs its B block
-        // once per K slice, so fewer, taller tasks pack less.
+        // Row blocks only as needed to give every thread two tasks (one block on one thread): each
+        // task packs its B block once per K slice, so fewer, taller tasks pack less.
         const nBlocks = Math.ceil(N / Number(backend.exports.GEMM_NC.value));
         // Work units ≈ element operations: the micro-kernel does ~16 multiply-adds in the time of one.
         const work = (batches * M * N * K) / 16;
-        const wantedTasks = 2 * backend.threadsFor(work);
+        const threads = backend.threadsFor(work);
+        const wantedTasks = threads > 1 ? 2 * threads : 1;
         const mBlocks = Math.min(Math.ceil(M / 4), Math.max(1, Math.ceil(wantedTasks / (batches * nBlocks))));
         const MC = Math.ceil(M / mBlocks / 4) * 4;
         const [scratch, stride] = backend.gemmScratch();
