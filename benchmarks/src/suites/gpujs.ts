@@ -236,6 +236,35 @@ export async function runGpujsSuite(quick: boolean, log: (line: string) => void 
   }
 
   try {
+    // Per-kernel cost: 200 chained small elementwise kernels, one read at the end.
+    const chain = async (backend: string) => {
+      await tz.setBackend(backend);
+      const x = tz.tensor(seeded(128 * 256, 3), [128, 256]);
+      const times: number[] = [];
+      for (let round = 0; round <= 5; round++) {
+        const start = now();
+        const out = tz.tidy(() => {
+          let y = x;
+          for (let step = 0; step < 200; step++) y = tz.add(y, x);
+          return y;
+        });
+        await out.data();
+        out.dispose();
+        if (round > 0) times.push((now() - start) / 200);
+      }
+      x.dispose();
+      return times;
+    };
+    const perKernelGpu = await chain('gpujs');
+    const perKernelCpu = await chain('wasm');
+    add('chain-200-add-128x256', 'tensorzoo-gpujs', 'time per kernel', 'ms', perKernelGpu);
+    add('chain-200-add-128x256', 'tensorzoo-wasm', 'time per kernel', 'ms', perKernelCpu);
+    log(`chain of 200 adds [128, 256]: gpujs ${stats(perKernelGpu).median.toFixed(3)} ms a kernel, wasm ${stats(perKernelCpu).median.toFixed(3)} ms`);
+  } catch (error) {
+    failures.push(`chain: ${(error as Error).stack}`);
+  }
+
+  try {
     const model = await GemmaBackbone.fromPreset(process.env.TENSORZOO_DEFAULT_PRESET);
     const length = quick ? 32 : 128;
     const ids = Array.from({ length }, (_, index) => 4 + ((index * 7919) % 2000));
