@@ -64,7 +64,6 @@ export class GpujsBackend implements Backend {
   readonly stats: GpujsBackendStats = { kernelsCompiled: 0, deviceRuns: 0, hostRuns: 0, uploads: 0, readbacks: 0 };
   private live = new Set<GpujsDataId>();
   private kernels = new Map<string, GpuKernel>();
-  private failures: Error[] = [];
   /** webgpu: direct buffer uploads and readbacks, once the device context is known. */
   private transfers: WebGpuTransfers | null = null;
 
@@ -194,8 +193,8 @@ export class GpujsBackend implements Backend {
     return data.device;
   }
 
-  /** Runs `program` over the device copies of `inputs` (plus scalar arguments); the result stays on the device. */
-  run(program: Program, inputs: readonly DataId[], shape: Shape, dtype: DType, scalars: readonly number[] = []): GpujsDataId {
+  /** Runs `program` over the device copies of `inputs`; the result stays on the device. */
+  run(program: Program, inputs: readonly DataId[], shape: Shape, dtype: DType): GpujsDataId {
     const size = sizeOf(shape);
     if (size === 0) return this.adoptHost(allocate(dtype, 0), shape, dtype);
     const args = inputs.map((input) => this.argumentOf(input));
@@ -204,10 +203,10 @@ export class GpujsBackend implements Backend {
     this.stats.deviceRuns++;
     const dataId: GpujsDataId = { backendName: this.name, shape: [...shape], dtype, size, host: null, device: null, dims: [...program.output], lastUse: null };
     if (this.flavor === 'host') {
-      const result = kernel(...args, ...scalars) as Float32Array | Float32Array[] | Float32Array[][];
+      const result = kernel(...args) as Float32Array | Float32Array[] | Float32Array[][];
       dataId.host = this.fromDevice(flatten(result, size), dtype);
     } else {
-      const device = this.call(kernel, [...args, ...scalars]);
+      const device = this.call(kernel, args);
       dataId.device = device;
       // An input disposed before this kernel is submitted (a temporary of a tidy scope) must
       // outlive that submission: its release waits for every kernel that reads it.
@@ -253,7 +252,7 @@ export class GpujsBackend implements Backend {
         if (!this.transfers && handle.context?.device && this.module.WebGPUBufferResult)
           this.transfers = new WebGpuTransfers(handle.context as WebGpuContext, this.module.WebGPUBufferResult);
       },
-      (error: Error) => this.failures.push(error),
+      () => undefined,
     );
     return result;
   }
