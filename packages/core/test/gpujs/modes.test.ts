@@ -22,14 +22,15 @@ describe('gpujs modes', () => {
     expect(requestedGpujsMode()).toBe('cpu');
   });
 
-  test("mode 'cpu' (named) runs the same kernels on GPU.js's CPU path", async () => {
-    setGpujsMode('cpu');
-    await tz.setBackend('gpujs');
-    expect(gpujsMode()).toBe('cpu');
-    const random = new Seeded(21);
-    await expectParity('add broadcast', [floats(random, [3, 5]), floats(random, [5])], tz.add);
-    await expectParity('matMul', [floats(random, [7, 9]), floats(random, [9, 4])], (a, b) => tz.matMul(a, b), 1e-6, 1e-6);
-    await expectParity('softmax', [floats(random, [4, 6])], (x) => tz.softmax(x), 1e-7, 1e-6);
-    await expectParity('transpose', [floats(random, [2, 3, 4])], (x) => tz.transpose(x, [2, 0, 1]));
-  });
+  for (const mode of ['cpu', 'webasm'] as const)
+    test(`mode '${mode}' (named) runs the same kernels on GPU.js's CPU path`, async () => {
+      setGpujsMode(mode);
+      await tz.setBackend('gpujs');
+      expect(gpujsMode()).toBe(mode);
+      const random = new Seeded(21);
+      await expectParity('add broadcast', [floats(random, [3, 5]), floats(random, [5])], tz.add);
+      await expectParity('matMul', [floats(random, [7, 9]), floats(random, [9, 4])], (a, b) => tz.matMul(a, b), 1e-6, 1e-6);
+      await expectParity('softmax', [floats(random, [4, 6])], (x) => tz.softmax(x), 1e-7, 1e-6);
+      await expectParity('transpose', [floats(random, [2, 3, 4])], (x) => tz.transpose(x, [2, 0, 1]));
+    });
 });
