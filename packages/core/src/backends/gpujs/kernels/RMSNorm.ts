@@ -1,11 +1,12 @@
 // Fused RMS normalization, x: [..., D], scale: [D] → x · rsqrt(mean(x²) + epsilon) · (1 + scale).
-// Two device passes: each row's mean square (one thread a row, constant loop over D), then every
-// element.
+// Two device passes: each row's mean square (one thread a row, constant loops over D, summed in
+// two levels as in reduce.ts), then every element.
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { sizeOf } from '../../../shape.js';
 import type { GpujsBackend } from '../gpujs-backend.js';
 import { info } from '../kernel-helpers.js';
 import { float, kernelSource, layoutOf } from '../source.js';
+import { blockedSum } from './reduce.js';
 
 export const rmsNormConfig: KernelConfig<GpujsBackend> = {
   kernelName: 'RMSNorm',
@@ -22,12 +23,7 @@ export const rmsNormConfig: KernelConfig<GpujsBackend> = {
       {
         name: 'RMSNormMeanSquare',
         source: kernelSource(['x'], `const base = this.thread.x * ${float(depth)};
-let total = 0.0;
-for (let index = 0; index < ${depth}; index++) {
-  const value = x[base + index];
-  total += value * value;
-}
-return total / ${float(depth)};
+${blockedSum(depth, 'x[base + index] * x[base + index]')}return total / ${float(depth)};
 `),
         output: [rows],
       },

@@ -1,12 +1,14 @@
 // Fused softmax over the last axis, x: [rows, n] (ops move the axis last), with an optional bool
 // mask of x's shape: masked entries are exactly 0 and a fully masked row is all zeros. Three
-// device passes: each row's maximum over its kept entries, each row's Σ exp(x − max), then every
-// element exp(x − max) / Σ. (One pass per element would recompute a row's statistics n times.)
+// device passes: each row's maximum over its kept entries, each row's Σ exp(x − max) (summed in
+// two levels, reduce.ts), then every element exp(x − max) / Σ. (One pass per element would
+// recompute a row's statistics n times.)
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { sizeOf } from '../../../shape.js';
 import type { GpujsBackend } from '../gpujs-backend.js';
 import { info } from '../kernel-helpers.js';
 import { float, kernelSource, layoutOf } from '../source.js';
+import { blockedSum } from './reduce.js';
 
 export const softmaxConfig: KernelConfig<GpujsBackend> = {
   kernelName: 'Softmax',
@@ -43,13 +45,7 @@ return best;
         name: 'SoftmaxSum',
         source: kernelSource([...names, 'rowMax'], `const base = this.thread.x * ${float(n)};
 const best = rowMax[this.thread.x];
-let total = 0.0;
-for (let index = 0; index < ${n}; index++) {
-  if (${kept('base + index')}) {
-    total += Math.exp(x[base + index] - best);
-  }
-}
-return total;
+${blockedSum(n, mask ? `(${kept('base + index')} ? Math.exp(x[base + index] - best) : 0.0)` : 'Math.exp(x[base + index] - best)')}return total;
 `),
         output: [rows],
       },

@@ -22,6 +22,29 @@ return total;
 `;
 }
 
+/**
+ * Statements that leave Σ `term` over index = 0 … count-1 in `total`, summed in two levels: blocks
+ * of about √count terms, then the block sums, so float32 rounding grows with √count rather than
+ * count. (Shader compilers may drop the corrections of compensated (Kahan) summation as algebraic
+ * no-ops; they cannot reorder this.) `term` is an expression of `index`.
+ */
+export function blockedSum(count: number, term: string): string {
+  const block = Math.max(1, Math.ceil(Math.sqrt(count)));
+  const blocks = Math.ceil(count / block);
+  return `let total = 0.0;
+for (let outer = 0; outer < ${blocks}; outer++) {
+  let partial = 0.0;
+  for (let step = 0; step < ${block}; step++) {
+    const index = outer * ${block} + step;
+    if (index < ${count}) {
+      partial += ${term};
+    }
+  }
+  total += partial;
+}
+`;
+}
+
 export function reduceKernel(kernelName: KernelName, rowSource: RowSource): KernelConfig<GpujsBackend> {
   return {
     kernelName,
