@@ -1,7 +1,9 @@
 // The gpujs backend's storage. A tensor's data lives on the host (a typed array: what was written,
 // or what was read back), on the device (a GPU.js pipeline result: a texture in the GL modes, a
 // storage-buffer handle in webgpu), or both. Kernels chain device results into each other without
-// reading them back; a read brings the values to the host once and keeps them there.
+// reading them back. In the GL modes a read brings the values to the host once and keeps them
+// there (host kernels and engine moves read synchronously); in webgpu each `read` maps the buffer
+// and hands that copy to the caller.
 //
 // GL modes are synchronous: a kernel call returns its texture at once. In webgpu every kernel call
 // returns a Promise, so a device value there is a Promise of the buffer handle; kernels chain on
