@@ -37,10 +37,14 @@ export async function ensureDisplay(): Promise<Display | null> {
   }
   const name = `:${number}`;
   process.env.DISPLAY = name;
+  // Also ended when this process exits without reaching `stop` (a worker torn down early).
+  const end = () => child.kill();
+  process.once('exit', end);
   return {
     name,
     stop() {
       delete process.env.DISPLAY;
+      process.off('exit', end);
       child.kill();
     },
   };
