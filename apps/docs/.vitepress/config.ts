@@ -34,6 +34,7 @@ export default defineConfig({
           { text: '@tensorzoo/layers', link: '/packages/layers' },
           { text: '@tensorzoo/models', link: '/packages/models' },
           { text: '@tensorzoo/cli', link: '/packages/cli' },
+          { text: 'GPU.js backend', link: '/gpujs' },
         ],
       },
       {
