@@ -112,7 +112,8 @@ export class WasmBackend implements Backend {
 
   static async create(features: WasmFeatures, options: WasmBackendOptions): Promise<WasmBackend> {
     const wantThreads = options.threads > 1;
-    const threads = wantThreads && features.sharedMemory && features.canBlock && features.workers;
+    // The shared-memory build whenever threads are possible, so a pool can also start later.
+    const threads = features.sharedMemory && features.canBlock && features.workers;
     if (wantThreads && !threads)
       warnOnce(
         `tensorzoo wasm backend: running single-threaded: ${!features.sharedMemory ? 'SharedArrayBuffer is unavailable (a browser page needs cross-origin isolation: COOP/COEP headers)' : !features.canBlock ? 'this thread may not block in Atomics.wait (a browser main thread; run tensorzoo in a Web Worker for threads)' : 'workers are unavailable'}`,
@@ -129,7 +130,7 @@ export class WasmBackend implements Backend {
       },
     });
     const backend = new WasmBackend(variant, features, module, memory, instance.exports as unknown as KernelExports, options, maximumBytes);
-    if (threads) await backend.setThreads(options.threads);
+    if (threads && wantThreads) await backend.setThreads(options.threads);
     return backend;
   }
 
