@@ -44,7 +44,7 @@ function exportTargets(value: unknown): string[] {
 const allowed: Record<(typeof published)[number], RegExp[]> = {
   core: [/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/, /^wasm\/[\w-]+\.wasm$/],
   layers: [/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/],
-  models: [/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/],
+  models: [/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/, /^embedded\/tinycode-gemma2-6m\/[\w./-]+$/],
   cli: [/^dist\/.+\.(js|d\.ts|js\.map|d\.ts\.map)$/, /^bin\/[\w-]+\.js$/],
 };
 const always = [/^package\.json$/, /^README\.md$/, /^LICENSE$/, /^CHANGELOG\.md$/];
@@ -62,6 +62,10 @@ describe.each(published)('npm pack of @tensorzoo/%s', (folder) => {
     expect(files.some((file) => file.endsWith('.d.ts')), 'no type declarations').toBe(true);
     expect(json.private, 'a published package cannot be private').not.toBe(true);
     expect(readFileSync(join(repository, 'packages', folder, 'LICENSE'), 'utf8')).toContain('Apache License');
+    // The embedded default model travels with @tensorzoo/models, so fromPreset() works after npm install.
+    if (folder === 'models')
+      for (const file of ['config.json', 'model.weights.h5', 'assets/tokenizer/vocabulary.spm', 'preprocessor.json'])
+        expect(files, `embedded model file ${file}`).toContain(`embedded/tinycode-gemma2-6m/${file}`);
   });
 
   test('exports, main, types and bin resolve to packed files', () => {

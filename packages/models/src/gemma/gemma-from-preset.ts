@@ -15,15 +15,18 @@ export interface FromPresetOptions extends LoadOptions, Omit<ResolvePresetOption
   seed?: number;
 }
 
-const embeddedRelative = '../../../../models/tinycode-gemma2-6m';
+// From src/gemma/ or dist/gemma/: the copy packed into the package (embedded/, made by the build),
+// then the repository's models/ folder.
+const embeddedCandidates = ['../../embedded/tinycode-gemma2-6m', '../../../../models/tinycode-gemma2-6m'];
 
-/** The embedded default preset (models/tinycode-gemma2-6m at the repository root), or TENSORZOO_DEFAULT_PRESET. */
+/** The embedded default preset (tinycode-gemma2-6m, shipped with the package), or TENSORZOO_DEFAULT_PRESET. */
 export function defaultPresetPath(): string {
   const fromEnvironment = process.env.TENSORZOO_DEFAULT_PRESET;
   if (fromEnvironment) return fromEnvironment;
-  const path = fileURLToPath(new URL(embeddedRelative, import.meta.url));
-  if (!existsSync(path)) throw new Error(`the embedded default preset is missing: expected ${path} (set TENSORZOO_DEFAULT_PRESET or pass a preset)`);
-  return path;
+  const paths = embeddedCandidates.map((candidate) => fileURLToPath(new URL(candidate, import.meta.url)));
+  const found = paths.find((path) => existsSync(join(path, 'config.json')));
+  if (!found) throw new Error(`the embedded default preset is missing: expected ${paths.join(' or ')} (set TENSORZOO_DEFAULT_PRESET or pass a preset)`);
+  return found;
 }
 
 /** Resolves any handle to a local folder, downloading into the cache when needed. */
