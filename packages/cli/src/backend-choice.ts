@@ -10,8 +10,11 @@ interface BackendModule {
   setWasmThreads?: (threads: number) => void | Promise<void>;
 }
 
+/** The command line's default: the WASM SIMD backend (it falls back to reference, with a warning, without SIMD). */
+export const defaultBackend: BackendName = 'wasm';
+
 export async function selectBackend(command: string, name: BackendName | undefined, threads: number | undefined): Promise<string> {
-  const chosen = name ?? 'reference';
+  const chosen = name ?? defaultBackend;
   let module: BackendModule = {};
   // A computed specifier: the GPU.js subpath (and gpu.js itself) loads only when asked for.
   if (chosen !== 'reference') module = (await import(/* @vite-ignore */ `@tensorzoo/core/backends/${chosen}`)) as BackendModule;

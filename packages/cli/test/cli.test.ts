@@ -143,11 +143,12 @@ describe('tensorzoo command line', () => {
 
 describe('tensorzoo generate on the wasm backend', () => {
   test('--backend wasm --threads 2 gives the reference backend\'s greedy text', async () => {
-    const reference = await run('generate', '--max-length', '16', 'for i in range(');
+    const reference = await run('generate', '--backend', 'reference', '--max-length', '16', 'for i in range(');
+    expect(reference.code, reference.stderr).toBe(0);
     const wasm = await run('generate', '--backend', 'wasm', '--threads', '2', '--max-length', '16', 'for i in range(');
     expect(wasm.code, wasm.stderr).toBe(0);
     expect(wasm.stdout).toBe(reference.stdout);
-    const misplaced = await run('generate', '--threads', '2', 'x');
+    const misplaced = await run('generate', '--backend', 'reference', '--threads', '2', 'x');
     expect(misplaced.code).toBe(2);
     expect(misplaced.stderr).toMatch(/--threads applies to the wasm backend/);
   });

@@ -8,7 +8,7 @@
 import { readFile } from 'node:fs/promises';
 import { Adam, AdamW, SGD, setRandomSeed, warmupCosineDecay, type LearningRateSchedule, type Optimizer } from '@tensorzoo/layers';
 import { GemmaCausalLM, type FitData } from '@tensorzoo/models';
-import { backendNames, selectBackend } from '../backend-choice.js';
+import { backendNames, defaultBackend, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { choiceOption, integerOption, numberOption, requiredString, UsageError, type CommandSpec } from '../usage.js';
 
@@ -75,7 +75,7 @@ export const finetuneCommand: CommandSpec = {
     ['--optimizer O', 'adam (default), adamw or sgd (momentum 0.9)'],
     ['--warmup-steps W', 'linear warmup then cosine decay over the remaining steps (default 0: constant rate)'],
     ['--seed S', 'seed of the LoRA initialization and the shuffling (default 0)'],
-    ['--backend B', 'reference (default), wasm (much faster) or gpujs'],
+    ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
   ],
   async run({ values, positionals }, io) {
@@ -104,7 +104,7 @@ export const finetuneCommand: CommandSpec = {
     if (content.trim() === '') throw new UsageError(`${op}: --data expected some text, received an empty file (${dataFile})`);
     const texts = dataFile.endsWith('.jsonl') ? jsonLines(dataFile, content) : null;
 
-    if (threads !== undefined && backend !== 'wasm') throw new UsageError(`${op}: --threads applies to --backend wasm`);
+    if (threads !== undefined && (backend ?? defaultBackend) !== 'wasm') throw new UsageError(`${op}: --threads applies to --backend wasm`);
     await selectBackend(op, backend, undefined);
     if (threads !== undefined) {
       const wasm = (await import(/* @vite-ignore */ '@tensorzoo/core/backends/wasm')) as { setWasmThreads(threads: number): Promise<void> };

@@ -38,7 +38,7 @@ export const forwardCommand: CommandSpec = {
     ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder'],
     ['--inputs FILE', 'JSON {"token_ids": {"shape", "data"}, "padding_mask": {"shape", "data"}}'],
     ['--logits', 'print the logits [B, T, V] instead of the hidden states [B, T, D]'],
-    ['--backend B', 'reference (default), wasm or gpujs'],
+    ['--backend B', 'wasm (default), reference or gpujs'],
     ['--lora FILE', 'apply a .lora.h5 file first'],
   ],
   async run({ values, positionals }, io) {

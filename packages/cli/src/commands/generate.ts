@@ -30,7 +30,7 @@ export const generateCommand: CommandSpec = {
     ['--p P', 'top_p: probability mass kept (default 0.1)'],
     ['--temperature T', 'softmax temperature for sampling samplers (default 1)'],
     ['--seed S', 'seed for sampling samplers'],
-    ['--backend B', 'reference (default), wasm or gpujs'],
+    ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
     ['--lora FILE', 'apply a .lora.h5 file saved by saveLoraWeights/KerasHub'],
   ],
