@@ -102,7 +102,7 @@ describe(`tensorzoo finetune [${backend}]`, () => {
       [['--data', dataFile, '--lora-rank', '4', '--steps', '2', '--output', 'x.lora.h5', '--learning-rate', '0'], /--learning-rate expected a positive number, received "0"/],
       [['--data', dataFile, '--lora-rank', '4', '--steps', '2', '--output', 'x.lora.h5', '--warmup-steps', '2'], /--warmup-steps expected fewer than --steps \(2\), received 2/],
       [['--data', join(folder, 'missing.txt'), '--lora-rank', '4', '--steps', '2', '--output', 'x.lora.h5'], /--data expected a readable text file, received .*missing.txt \(ENOENT\)/],
-      [['--data', dataFile, '--lora-rank', '4', '--steps', '2', '--output', 'x.lora.h5', '--threads', '2'], /--threads applies to --backend wasm/],
+      [['--data', dataFile, '--lora-rank', '4', '--steps', '2', '--output', 'x.lora.h5', '--backend', 'reference', '--threads', '2'], /--threads applies to --backend wasm/],
     ];
     for (const [argv, pattern] of cases) {
       const result = await run('finetune', ...argv);
