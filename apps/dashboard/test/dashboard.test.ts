@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { readResults } from '../vite.config.js';
-import { serveFolder, type StaticServer } from './static-server.js';
+import { serveFolder, type StaticServer } from '../../../scripts/static-server.js';
 
 const app = fileURLToPath(new URL('..', import.meta.url));
 const committedDir = join(app, '../../benchmarks/results');

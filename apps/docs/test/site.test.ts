@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { serveFolder, type StaticServer } from './static-server.js';
+import { serveFolder, type StaticServer } from '../../../scripts/static-server.js';
 
 const app = fileURLToPath(new URL('..', import.meta.url));
 const dist = join(app, '.vitepress/dist');

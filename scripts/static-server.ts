@@ -1,4 +1,5 @@
-// A tiny static file server on 127.0.0.1 (a random free port) for the built pages under test.
+// A tiny static file server on 127.0.0.1 (a random free port) for the built pages the apps' browser tests open
+// (apps/dashboard and apps/docs).
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
