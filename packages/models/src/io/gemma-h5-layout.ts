@@ -196,6 +196,64 @@ export function gemmaKerasGroups(config: GemmaLayoutConfig, naming: GemmaNamingO
   return groups;
 }
 
+/** A GemmaBackbone layer that owns variables, and the file group holding them (`<group>/vars/<n>`). */
+export interface GemmaLayerGroup {
+  /** The layer's Keras path: `token_embedding`, `decoder_block_0/attention/query`, `final_normalization`. */
+  layerPath: string;
+  /** Its group in the file, without `/vars`: `layers/gemma_decoder_block/attention/query_dense`. */
+  group: string;
+}
+
+/** The layer path of a variable path (`decoder_block_0/attention/query/kernel` → `decoder_block_0/attention/query`). */
+function layerOfVariable(variablePath: string): string {
+  return variablePath.slice(0, variablePath.lastIndexOf('/'));
+}
+
+/**
+ * Every variable-owning layer of this layout with its file group, in the saving walk's order (the
+ * order of `gemmaKerasGroups`). A quantized layer keeps its group and stores its variables as
+ * `vars/0`, `vars/1`, … in Keras's serialization order (kernel, kernel_scale, kernel_zero, g_idx).
+ */
+export function gemmaLayerGroups(config: GemmaLayoutConfig): GemmaLayerGroup[] {
+  const byGroup = new Map<string, string>();
+  for (const variablePath of gemmaVariablePaths(config)) {
+    const h5Path = gemmaH5PathFor(variablePath, config);
+    byGroup.set(h5Path.slice(0, -`/${DATASET}`.length), layerOfVariable(variablePath));
+  }
+  const ordered: GemmaLayerGroup[] = [];
+  for (const group of gemmaKerasGroups(config)) {
+    const layerPath = byGroup.get(group.path);
+    if (layerPath !== undefined) ordered.push({ layerPath, group: group.path });
+  }
+  return ordered;
+}
+
+/** The file group of a variable-owning layer (`decoder_block_1/ffw_linear` → `layers/gemma_decoder_block_1/ffw_linear`). */
+export function gemmaH5GroupForLayer(layerPath: string, config: GemmaLayoutConfig): string {
+  const found = gemmaLayerGroups(config).find((entry) => entry.layerPath === layerPath);
+  if (!found) throw new CheckpointError('not a variable-owning GemmaBackbone layer of this configuration', { tensor: layerPath });
+  return found.group;
+}
+
+/**
+ * Entries for `writeKerasWeights` from each layer's saved values (Keras's `save_own_variables`
+ * order), in file walk order: `<group>/vars/0`, `vars/1`, … Every layer of the layout must be
+ * present with at least one value, and nothing else.
+ */
+export function gemmaLayerWeightEntries<T>(layers: ReadonlyMap<string, readonly T[]>, config: GemmaLayoutConfig): { h5Path: string; tensor: T }[] {
+  const ordered = gemmaLayerGroups(config);
+  const known = new Set(ordered.map((entry) => entry.layerPath));
+  const unknown = [...layers.keys()].filter((path) => !known.has(path));
+  if (unknown.length > 0) throw new CheckpointError(`not variable-owning layers of this Gemma layout: ${unknown.join(', ')}`, { tensor: unknown[0] });
+  const entries: { h5Path: string; tensor: T }[] = [];
+  for (const { layerPath, group } of ordered) {
+    const values = layers.get(layerPath);
+    if (values === undefined || values.length === 0) throw new CheckpointError('layer missing (no saved values)', { tensor: layerPath });
+    values.forEach((tensor, index) => entries.push({ h5Path: `${group}/vars/${index}`, tensor }));
+  }
+  return entries;
+}
+
 /**
  * Orders variables for writing (file walk order, which decides sharding) and gives each its
  * dataset path: the `entries` argument of `writeKerasWeights`. `variables` maps variable paths

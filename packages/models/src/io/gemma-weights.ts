@@ -5,7 +5,7 @@
 // for example) are ignored.
 
 import { CheckpointError } from './errors.js';
-import { gemmaH5PathFor, gemmaKerasGroups, gemmaVariablePaths, gemmaWeightEntries, type GemmaLayoutConfig, type GemmaNamingOptions } from './gemma-h5-layout.js';
+import { gemmaH5PathFor, gemmaKerasGroups, gemmaLayerWeightEntries, gemmaVariablePaths, gemmaWeightEntries, type GemmaLayoutConfig, type GemmaNamingOptions } from './gemma-h5-layout.js';
 import { readKerasWeights, readKerasWeightsFromBytes, type KerasWeights } from './keras-weights-read.js';
 import { writeKerasWeights, writeKerasWeightsToBytes } from './keras-weights-write.js';
 import type { StoredTensor } from './stored-tensor.js';
@@ -99,6 +99,35 @@ export async function writeGemmaKerasWeightsToBytes(
   options: WriteGemmaWeightsOptions = {},
 ): Promise<Map<string, Uint8Array>> {
   return writeKerasWeightsToBytes(gemmaWeightEntries(variables, config), {
+    groups: gemmaKerasGroups(config, options.naming),
+    maxShardSizeBytes: options.maxShardSizeBytes,
+  });
+}
+
+/**
+ * Writes a GemmaBackbone's weights keyed by layer path, each layer's values in Keras's
+ * `save_own_variables` order (`<group>/vars/0`, `vars/1`, …): the form quantized layers need
+ * (kernel, kernel_scale, kernel_zero, g_idx), and plain layers too.
+ */
+export async function writeGemmaKerasLayerWeights(
+  presetDir: string,
+  layers: ReadonlyMap<string, readonly StoredTensor[]>,
+  config: GemmaLayoutConfig,
+  options: WriteGemmaWeightsOptions = {},
+): Promise<void> {
+  await writeKerasWeights(presetDir, gemmaLayerWeightEntries(layers, config), {
+    groups: gemmaKerasGroups(config, options.naming),
+    maxShardSizeBytes: options.maxShardSizeBytes,
+  });
+}
+
+/** The same, returning the files as bytes by name. */
+export async function writeGemmaKerasLayerWeightsToBytes(
+  layers: ReadonlyMap<string, readonly StoredTensor[]>,
+  config: GemmaLayoutConfig,
+  options: WriteGemmaWeightsOptions = {},
+): Promise<Map<string, Uint8Array>> {
+  return writeKerasWeightsToBytes(gemmaLayerWeightEntries(layers, config), {
     groups: gemmaKerasGroups(config, options.naming),
     maxShardSizeBytes: options.maxShardSizeBytes,
   });

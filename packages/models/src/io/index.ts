@@ -44,11 +44,15 @@ export {
 } from './keras-weights-write.js';
 export {
   gemmaBlockGroup,
+  gemmaH5GroupForLayer,
   gemmaH5PathFor,
   gemmaKerasGroups,
+  gemmaLayerGroups,
+  gemmaLayerWeightEntries,
   gemmaVariablePathFor,
   gemmaVariablePaths,
   gemmaWeightEntries,
+  type GemmaLayerGroup,
   type GemmaLayoutConfig,
   type GemmaNamingOptions,
   type KerasGroup,
@@ -56,6 +60,8 @@ export {
 export {
   readGemmaKerasWeights,
   readGemmaKerasWeightsFromBytes,
+  writeGemmaKerasLayerWeights,
+  writeGemmaKerasLayerWeightsToBytes,
   writeGemmaKerasWeights,
   writeGemmaKerasWeightsToBytes,
   type ReadGemmaWeightsOptions,
