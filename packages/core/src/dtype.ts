@@ -1,16 +1,32 @@
-// Data types. `bfloat16` and `float16` are storage dtypes: their bytes live in a Uint16Array and
-// every compute kernel sees them decoded to float32 (unless a kernel declares that it reads them
-// directly, as the wasm matmul does).
+// Data types. `bfloat16`, `float16` and `int8` are storage dtypes: bfloat16/float16 bits live in a
+// Uint16Array and every compute kernel sees them decoded to float32; int8 (quantized weights and
+// activations, issue 13) lives in an Int8Array and compute kernels see it decoded to int32. A
+// kernel that lists an input in `storageInputs` reads it as stored instead (the wasm matmul reads
+// bfloat16 weights, the quantized matmuls and Gather read int8 tables).
 
-export type DType = 'float32' | 'int32' | 'bool' | 'bfloat16' | 'float16';
+export type DType = 'float32' | 'int32' | 'bool' | 'bfloat16' | 'float16' | 'int8';
 export type ComputeDType = 'float32' | 'int32' | 'bool';
-export type StorageValues = Float32Array | Int32Array | Uint8Array | Uint16Array;
-export type TypedArray = Float32Array | Int32Array | Uint8Array;
+export type StorageDType = 'bfloat16' | 'float16' | 'int8';
+export type StorageValues = Float32Array | Int32Array | Uint8Array | Uint16Array | Int8Array;
+/** What `data()`/`dataSync()` return: compute values (an int8 tensor's are its Int8Array). */
+export type TypedArray = Float32Array | Int32Array | Uint8Array | Int8Array;
 
-export const allDTypes: readonly DType[] = ['float32', 'int32', 'bool', 'bfloat16', 'float16'];
+export const allDTypes: readonly DType[] = ['float32', 'int32', 'bool', 'bfloat16', 'float16', 'int8'];
 
-export function isStorageDType(dtype: DType): dtype is 'bfloat16' | 'float16' {
-  return dtype === 'bfloat16' || dtype === 'float16';
+export function isStorageDType(dtype: DType): dtype is StorageDType {
+  return dtype === 'bfloat16' || dtype === 'float16' || dtype === 'int8';
+}
+
+/** The dtype compute kernels see a dtype as: int8 → int32, bfloat16/float16 → float32. */
+export function computeDTypeOf(dtype: DType): ComputeDType {
+  if (dtype === 'int8') return 'int32';
+  if (dtype === 'bfloat16' || dtype === 'float16') return 'float32';
+  return dtype;
+}
+
+/** Integer dtypes (int32, int8): what quantized kernels and index ops accept. */
+export function isIntegerDType(dtype: DType): boolean {
+  return dtype === 'int32' || dtype === 'int8';
 }
 
 export function isFloatDType(dtype: DType): boolean {
@@ -26,6 +42,7 @@ export function bytesPerElement(dtype: DType): number {
     case 'float16':
       return 2;
     case 'bool':
+    case 'int8':
       return 1;
   }
 }
@@ -41,6 +58,8 @@ export function allocate(dtype: DType, size: number): StorageValues {
     case 'bfloat16':
     case 'float16':
       return new Uint16Array(size);
+    case 'int8':
+      return new Int8Array(size);
   }
 }
 
@@ -98,7 +117,31 @@ export function float32ToFloat16Bits(value: number): number {
   return sign | half;
 }
 
-/** Decode a storage array (any dtype) into its compute representation. */
+/**
+ * float → int8 as the Cast kernel does: truncate toward zero, saturate to [-128, 127], NaN → 0
+ * (a plain Int8Array store would wrap modulo 2⁸).
+ */
+export function saturateToInt8(value: number): number {
+  if (value !== value) return 0;
+  return Math.max(-128, Math.min(127, Math.trunc(value)));
+}
+
+/** float → int32: truncate toward zero, saturate to the int32 range, NaN → 0. */
+export function saturateToInt32(value: number): number {
+  if (value !== value) return 0;
+  return Math.max(-2147483648, Math.min(2147483647, Math.trunc(value)));
+}
+
+/** Round half to even (numpy.round, Keras ops.round): 0.5 → 0, 1.5 → 2, 2.5 → 2, -0.5 → -0. */
+export function roundHalfToEven(value: number): number {
+  const rounded = Math.round(value);
+  return rounded - value === 0.5 && rounded % 2 !== 0 ? rounded - 1 : rounded;
+}
+
+/**
+ * Decode a storage array (any dtype) into its compute representation. int8 stays an Int8Array
+ * (its values are already the integers; kernels that need int32 get it through the Cast kernel).
+ */
 export function decodeToCompute(values: StorageValues, dtype: DType): TypedArray {
   if (dtype === 'bfloat16') {
     const out = new Float32Array(values.length);
@@ -122,9 +165,13 @@ export function encodeStorage(values: ArrayLike<number>, dtype: 'bfloat16' | 'fl
   return out;
 }
 
-/** The result dtype of a binary arithmetic op, following NumPy's rules for our dtypes. */
+/**
+ * The result dtype of a binary arithmetic op, following NumPy's rules for our dtypes, except that
+ * integer arithmetic on int8 counts in int32 (NumPy would stay in int8 and wrap): a float on either
+ * side gives float32, an int32 or int8 on either side gives int32.
+ */
 export function upcastDTypes(a: DType, b: DType): ComputeDType {
   if (isFloatDType(a) || isFloatDType(b)) return 'float32';
-  if (a === 'int32' || b === 'int32') return 'int32';
+  if (isIntegerDType(a) || isIntegerDType(b)) return 'int32';
   return 'bool';
 }

@@ -1,9 +1,9 @@
 // The one dispatch point: every op reaches a backend through `runKernel`, which moves inputs to the
-// active backend, decodes storage dtypes, looks the kernel up, wraps outputs as tracked tensors and
+// active backend, decodes storage dtypes (bfloat16/float16 → float32, int8 → int32), looks the kernel up, wraps outputs as tracked tensors and
 // tells any listening tape (autodiff) what ran. Also owns backends, scopes (`tidy`) and the
 // reference counts of data shared between tensors (reshape shares data, it does not copy).
 import type { Backend, BackendFactory, DataId, TensorInfo } from './backend.js';
-import { isStorageDType, type DType, type StorageValues } from './dtype.js';
+import { computeDTypeOf, isStorageDType, type DType, type StorageValues } from './dtype.js';
 import { TensorzooError } from './errors.js';
 import { getKernel, listKernels, type KernelAttrs } from './kernel-registry.js';
 import type { KernelName } from './kernel-names.js';
@@ -183,7 +183,8 @@ export class Engine {
         tensor.throwIfDisposed(kernelName);
         this.moveTo(tensor, backend);
         if (isStorageDType(tensor.dtype) && !kernel.storageInputs?.includes(name) && kernelName !== 'Cast') {
-          const decoded = this.runKernel('Cast', { x: tensor }, { dtype: 'float32' }, [tensor.shape])[0]!;
+          // bfloat16/float16 → float32, int8 → int32.
+          const decoded = this.runKernel('Cast', { x: tensor }, { dtype: computeDTypeOf(tensor.dtype) }, [tensor.shape])[0]!;
           temporaries.push(decoded);
           infos[name] = decoded;
         } else infos[name] = tensor;

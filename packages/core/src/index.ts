@@ -20,6 +20,7 @@ export * from './ops/elementwise.js';
 export * from './ops/gemma.js';
 export * from './ops/masks.js';
 export * from './ops/mat-mul.js';
+export * from './ops/quantization.js';
 export { RandomGenerator } from './ops/random.js';
 export * from './ops/reductions.js';
 export * from './ops/scan.js';

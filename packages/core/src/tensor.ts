@@ -60,7 +60,7 @@ export class Tensor {
       throw new TensorzooError(`${op}: a tensor of shape ${formatShape(this.shape)} (id ${this.id}) was used after dispose()`);
   }
 
-  /** Values in compute form: Float32Array (float32, bfloat16, float16), Int32Array or Uint8Array (bool). */
+  /** Values in compute form: Float32Array (float32, bfloat16, float16), Int32Array, Int8Array (int8) or Uint8Array (bool). */
   async data(): Promise<TypedArray> {
     this.throwIfDisposed('data');
     return decodeToCompute(await this.record.backend.read(this.record.dataId), this.dtype);
@@ -71,7 +71,7 @@ export class Tensor {
     return decodeToCompute(this.record.backend.readSync(this.record.dataId), this.dtype);
   }
 
-  /** The stored values as they are (bfloat16/float16 as Uint16Array bits). */
+  /** The stored values as they are (bfloat16/float16 as Uint16Array bits, int8 as its Int8Array). */
   rawDataSync(): StorageValues {
     this.throwIfDisposed('rawDataSync');
     return this.record.backend.readSync(this.record.dataId);

@@ -177,6 +177,8 @@ describeBackends('storage dtypes', ({ test }) => {
         return tz.bfloat16BitsToFloat32(tz.float32ToBfloat16Bits(value));
       case 'float16':
         return tz.float16BitsToFloat32(tz.float32ToFloat16Bits(value));
+      case 'int8':
+        return Number.isNaN(value) ? 0 : Math.max(-128, Math.min(127, Math.trunc(value)));
     }
   };
   for (const from of tz.allDTypes)

@@ -59,9 +59,10 @@ describe('shape helpers', () => {
 
 describe('dtype helpers', () => {
   test('classification and sizes', () => {
-    expect(tz.allDTypes.filter(tz.isStorageDType)).toEqual(['bfloat16', 'float16']);
+    expect(tz.allDTypes.filter(tz.isStorageDType)).toEqual(['bfloat16', 'float16', 'int8']);
     expect(tz.allDTypes.filter(tz.isFloatDType)).toEqual(['float32', 'bfloat16', 'float16']);
-    expect(tz.allDTypes.map(tz.bytesPerElement)).toEqual([4, 4, 1, 2, 2]);
+    expect(tz.allDTypes.map(tz.bytesPerElement)).toEqual([4, 4, 1, 2, 2, 1]);
+    expect(tz.allDTypes.map(tz.computeDTypeOf)).toEqual(['float32', 'int32', 'bool', 'float32', 'float32', 'int32']);
   });
 
   test('allocate gives the storage array of each dtype', () => {
@@ -70,6 +71,7 @@ describe('dtype helpers', () => {
     expect(tz.allocate('bool', 2)).toBeInstanceOf(Uint8Array);
     expect(tz.allocate('bfloat16', 2)).toBeInstanceOf(Uint16Array);
     expect(tz.allocate('float16', 3).length).toBe(3);
+    expect(tz.allocate('int8', 2)).toBeInstanceOf(Int8Array);
   });
 
   test('encodeStorage and decodeToCompute round-trip representable values', () => {

@@ -1,6 +1,6 @@
 // Creating tensors from host values, constants and seeded random distributions.
 import { engine } from '../engine.js';
-import { allocate, allDTypes, encodeStorage, isStorageDType, type DType, type StorageValues } from '../dtype.js';
+import { allocate, allDTypes, encodeStorage, saturateToInt8, type DType, type StorageValues } from '../dtype.js';
 import { argumentError } from '../errors.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
@@ -39,12 +39,16 @@ function flatten(op: string, values: NestedArray, shape: readonly number[], axis
 }
 
 function toStorage(values: ArrayLike<number>, dtype: DType): StorageValues {
-  if (isStorageDType(dtype)) {
+  if (dtype === 'bfloat16' || dtype === 'float16') {
     if (values instanceof Uint16Array) return values;
     return encodeStorage(values, dtype);
   }
   const out = allocate(dtype, values.length);
-  if (dtype === 'bool') for (let index = 0; index < values.length; index++) out[index] = values[index] ? 1 : 0;
+  if (dtype === 'int8') {
+    // An Int8Array is taken as it is; anything else truncates and saturates as Cast does.
+    if (values instanceof Int8Array) return values;
+    for (let index = 0; index < values.length; index++) out[index] = saturateToInt8(values[index]!);
+  } else if (dtype === 'bool') for (let index = 0; index < values.length; index++) out[index] = values[index] ? 1 : 0;
   else if (dtype === 'int32' && !(values instanceof Int32Array))
     // Truncate and saturate as the Cast kernel does (a plain Int32Array store wraps modulo 2³²).
     for (let index = 0; index < values.length; index++) {
@@ -57,8 +61,9 @@ function toStorage(values: ArrayLike<number>, dtype: DType): StorageValues {
 
 /**
  * A tensor from nested arrays, flat arrays or typed arrays. `shape` defaults to the nesting;
- * `dtype` defaults to the typed array's (Int32Array → int32, Uint8Array → bool) or float32.
- * For bfloat16/float16 a Uint16Array is taken as raw bits; any other values are rounded.
+ * `dtype` defaults to the typed array's (Int32Array → int32, Uint8Array → bool, Int8Array → int8)
+ * or float32. For bfloat16/float16 a Uint16Array is taken as raw bits; any other values are
+ * rounded. For int8 values truncate toward zero and saturate to [-128, 127], as `cast` does.
  */
 export function tensor(values: TensorInput, shape?: Shape, dtype?: DType): Tensor {
   const op = 'tensor';
@@ -67,7 +72,7 @@ export function tensor(values: TensorInput, shape?: Shape, dtype?: DType): Tenso
   if (ArrayBuffer.isView(values)) {
     flat = values as ArrayLike<number>;
     inferred = [flat.length];
-    dtype ??= values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'bool' : 'float32';
+    dtype ??= values instanceof Int32Array ? 'int32' : values instanceof Uint8Array ? 'bool' : values instanceof Int8Array ? 'int8' : 'float32';
   } else if (Array.isArray(values) || typeof values === 'number' || typeof values === 'boolean') {
     inferred = inferShape(values as NestedArray);
     const out: number[] = [];

@@ -1,6 +1,7 @@
 // Elementwise ops: arithmetic with NumPy broadcasting and type promotion, comparisons, logic,
 // unary math, where, cast.
 import { allDTypes, isFloatDType, upcastDTypes, type DType } from '../dtype.js';
+import { engine } from '../engine.js';
 import { argumentError } from '../errors.js';
 import type { BinaryKernelName, UnaryKernelName } from '../kernel-names.js';
 import { broadcastShapes, type Shape } from '../shape.js';
@@ -96,7 +97,7 @@ export function logicalNot(x: Tensor, disposeInput = false): Tensor {
   return out;
 }
 
-function unary(kernelName: UnaryKernelName, op: string, x: Tensor, float = true): Tensor {
+function unary(kernelName: UnaryKernelName | 'Round', op: string, x: Tensor, float = true): Tensor {
   assertTensor(op, 'x', x);
   if (x.dtype === 'bool') argumentError(op, 'x', 'a numeric tensor', x);
   if (float && !isFloatDType(x.dtype)) {
@@ -117,6 +118,18 @@ export const rsqrt = (x: Tensor): Tensor => unary('Rsqrt', 'rsqrt', x);
 export const tanh = (x: Tensor): Tensor => unary('Tanh', 'tanh', x);
 export const erf = (x: Tensor): Tensor => unary('Erf', 'erf', x);
 export const square = (x: Tensor): Tensor => mul(x, x);
+
+/**
+ * Round half to even, as numpy.round and Keras's ops.round do (0.5 → 0, 1.5 → 2, 2.5 → 2,
+ * -0.5 → -0, -2.5 → -2); float input gives float32. An integer tensor is already round: it comes
+ * back as a view of the same data and dtype.
+ */
+export function round(x: Tensor): Tensor {
+  assertTensor('round', 'x', x);
+  if (x.dtype === 'bool') argumentError('round', 'x', 'a numeric tensor', x);
+  if (!isFloatDType(x.dtype)) return engine.makeView(x, x.shape);
+  return unary('Round', 'round', x);
+}
 
 /** condition ? a : b, broadcasting all three; a and b are promoted to a common dtype. */
 export function where(condition: Tensor, a: TensorLike, b: TensorLike): Tensor {

@@ -1,5 +1,6 @@
 // x: [...before, n, ...after], indices (int32) → [...before, ...indices.shape, ...after].
 // Out-of-range ids are an error naming the id and the range (negative ids count from the end).
+// x is read as stored (storageInputs): rows of a bfloat16/float16/int8 table keep its dtype.
 import { TensorzooError } from '../../../errors.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { sizeOf } from '../../../shape.js';
@@ -9,6 +10,7 @@ import type { ReferenceBackend } from '../reference-backend.js';
 export const gatherConfig: KernelConfig<ReferenceBackend> = {
   kernelName: 'Gather',
   backendName: 'reference',
+  storageInputs: ['x'],
   kernelFunc(args) {
     const x = args.inputs.x!;
     const axis = args.attrs.axis as number;

@@ -1,11 +1,11 @@
 // Elementwise unary kernels: out[i] = fn(x[i]). The output dtype is the input's, except where
 // `outputDType` says otherwise (float math on int input is cast to float32 by the op first).
 import type { KernelConfig } from '../../../kernel-registry.js';
-import type { UnaryKernelName } from '../../../kernel-names.js';
+import type { KernelName } from '../../../kernel-names.js';
 import { allocateOutput, output, valuesOf, type ReferenceKernelArgs } from '../kernel-helpers.js';
 import type { ReferenceBackend } from '../reference-backend.js';
 
-export function unaryKernel(kernelName: UnaryKernelName, fn: (value: number) => number): KernelConfig<ReferenceBackend> {
+export function unaryKernel(kernelName: KernelName, fn: (value: number) => number): KernelConfig<ReferenceBackend> {
   return {
     kernelName,
     backendName: 'reference',
