@@ -1,6 +1,7 @@
 // GemmaBackbone's constructor arguments (KerasHub keras_hub/src/models/gemma/gemma_backbone.py,
 // spec §1.1), with their defaults and the validation KerasHub leaves out.
 import { argumentError, TensorzooError } from '@tensorzoo/core';
+import { gemmaQuantizableLayerPaths, isKerasDTypePolicyMap, parseKerasDTypePolicyMap, toKerasDTypePolicyMap, type LayerQuantization } from './gemma-quantization.js';
 
 export type GemmaDType = 'float32' | 'bfloat16' | 'float16';
 
@@ -32,6 +33,13 @@ export interface GemmaBackboneConfig {
    * queries are scaled by its inverse square root (the project's decision 1, spec "Decisions").
    */
   queryPreAttentionScalar?: number | null;
+  /**
+   * Quantized layers: layer path (`token_embedding`, `decoder_block_0/attention/query`, …) → its
+   * Keras policy mode (`'int8'`, `'int4/128'`). These layers are built quantized (int8 / packed
+   * int4 variables and scales, as Keras's quantized_build). In KerasHub's config.json this is the
+   * `dtype` DTypePolicyMap; `quantize(mode)` fills it.
+   */
+  quantizedLayers?: Readonly<Record<string, LayerQuantization>> | null;
 }
 
 export type ResolvedGemmaConfig = Required<Omit<GemmaBackboneConfig, 'name' | 'trainable'>> & { name: string; trainable: boolean };
@@ -48,6 +56,7 @@ export const gemmaDefaults = {
   dropout: 0,
   dtype: 'float32' as GemmaDType,
   queryPreAttentionScalar: null,
+  quantizedLayers: null,
   name: 'gemma_backbone',
   trainable: true,
 } as const;
@@ -75,9 +84,22 @@ export function resolveGemmaConfig(config: GemmaBackboneConfig): ResolvedGemmaCo
   if (!(resolved.layerNormEpsilon >= 0)) argumentError(op, 'layerNormEpsilon', 'a non-negative number', String(resolved.layerNormEpsilon));
   if (!(resolved.dropout >= 0 && resolved.dropout <= 1)) argumentError(op, 'dropout', 'a rate in [0, 1]', String(resolved.dropout));
   if (!['float32', 'bfloat16', 'float16'].includes(resolved.dtype)) argumentError(op, 'dtype', "'float32', 'bfloat16' or 'float16'", String(resolved.dtype));
+  if (resolved.quantizedLayers !== null) checkQuantizedLayers(op, resolved.quantizedLayers, resolved.numLayers);
   for (const key of ['queryHeadDimNormalize', 'usePostFfwNorm', 'usePostAttentionNorm', 'useSlidingWindowAttention'] as const)
     if (typeof resolved[key] !== 'boolean') argumentError(op, key, 'a boolean', String(resolved[key]));
   return resolved;
+}
+
+function checkQuantizedLayers(op: string, quantizedLayers: unknown, numLayers: number): void {
+  if (typeof quantizedLayers !== 'object' || Array.isArray(quantizedLayers))
+    argumentError(op, 'quantizedLayers', 'an object from layer path to quantization mode, or null', String(quantizedLayers));
+  const quantizable = gemmaQuantizableLayerPaths({ numLayers });
+  for (const [path, mode] of Object.entries(quantizedLayers as Record<string, unknown>)) {
+    if (!quantizable.includes(path))
+      argumentError(op, 'quantizedLayers', `keys among the quantizable layers (${quantizable.slice(0, 4).join(', ')}, …)`, `'${path}'`);
+    if (!(mode === 'int8' || (typeof mode === 'string' && /^int4\/(-1|[1-9]\d*)$/.test(mode))))
+      argumentError(op, `quantizedLayers['${path}']`, "'int8' or 'int4/<block size>' (block size -1: per channel)", String(mode));
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {
@@ -122,11 +144,21 @@ export const kerasConfigKeys: Record<string, keyof GemmaBackboneConfig> = {
   use_sliding_window_attention: 'useSlidingWindowAttention',
 };
 
-/** Reads a KerasHub backbone `config` object (dtype as a policy dict or a plain string). */
-export function fromKerasConfig(kerasConfig: Record<string, unknown>): GemmaBackboneConfig {
+/**
+ * Reads a KerasHub backbone `config` object (dtype as a policy dict, a plain string, or a
+ * DTypePolicyMap naming the quantized layers; `file` names config.json in errors).
+ */
+export function fromKerasConfig(kerasConfig: Record<string, unknown>, file = 'config.json'): GemmaBackboneConfig {
   const config: Record<string, unknown> = {};
   for (const [kerasKey, key] of Object.entries(kerasConfigKeys)) if (kerasKey in kerasConfig) config[key] = kerasConfig[kerasKey];
-  const dtype = kerasConfig.dtype;
+  let dtype = kerasConfig.dtype;
+  if (isKerasDTypePolicyMap(dtype)) {
+    const numLayers = Number.isInteger(kerasConfig.num_layers) ? (kerasConfig.num_layers as number) : 0;
+    const parsed = parseKerasDTypePolicyMap(dtype, { numLayers }, file);
+    if (Object.keys(parsed.quantizedLayers).length > 0) config.quantizedLayers = parsed.quantizedLayers;
+    // default_policy null: Keras's global policy, which KerasHub loads as float32.
+    dtype = parsed.defaultPolicy ?? undefined;
+  }
   const policyName = typeof dtype === 'string' ? dtype : (dtype as { config?: { name?: string } } | undefined)?.config?.name;
   if (policyName) config.dtype = policyName.replace(/^mixed_/, '') === 'bfloat16' && policyName.startsWith('mixed_') ? 'float32' : policyName;
   return config as unknown as GemmaBackboneConfig;
@@ -150,7 +182,10 @@ export function toKerasConfig(config: ResolvedGemmaConfig): Record<string, unkno
   const out: Record<string, unknown> = {
     name: config.name,
     trainable: config.trainable,
-    dtype: { module: 'keras', class_name: 'DTypePolicy', config: { name: config.dtype }, registered_name: null },
+    dtype:
+      config.quantizedLayers && Object.keys(config.quantizedLayers).length > 0
+        ? toKerasDTypePolicyMap(config.quantizedLayers, config)
+        : { module: 'keras', class_name: 'DTypePolicy', config: { name: config.dtype }, registered_name: null },
   };
   for (const [kerasKey, key] of Object.entries(kerasConfigKeys)) if (!(kerasKey in out)) out[kerasKey] = config[key as keyof ResolvedGemmaConfig];
   return out;

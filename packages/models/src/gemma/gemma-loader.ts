@@ -74,7 +74,7 @@ export function readKerasBackboneConfig(config: Record<string, any>, file = 'con
   if (className !== 'GemmaBackbone')
     throw new TensorzooError(`${file}: saved preset has type ${JSON.stringify(registered || className)}, which is not a subclass of calling class GemmaBackbone`);
   if (!config.config || typeof config.config !== 'object') throw new TensorzooError(`${file}: expected a "config" object in the serialized backbone`);
-  return fromKerasConfig(config.config);
+  return fromKerasConfig(config.config, file);
 }
 
 function storedToTensor(stored: StoredTensor): Tensor {
