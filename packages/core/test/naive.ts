@@ -161,3 +161,102 @@ export function naiveEinsum(equation: string, operands: readonly Plain[]): Plain
   }
   return { values, shape: outShape };
 }
+
+// === Quantization (issue 13): Keras 3.16 quantizers.py, written from its definitions ===
+
+/** numpy.round: ties go to the even neighbour. */
+export function naiveRoundHalfEven(value: number): number {
+  if (!Number.isFinite(value)) return value;
+  const floor = Math.floor(value);
+  const fraction = value - floor;
+  if (fraction < 0.5) return floor;
+  if (fraction > 0.5) return floor + 1;
+  return floor % 2 === 0 ? floor : floor + 1;
+}
+
+/**
+ * keras.quantizers.abs_max_quantize in float32 (one Math.fround per float32 op):
+ * scale = hi / (max|x| over axes + eps); q = clip(round(x · scale), lo, hi).
+ */
+export function naiveAbsMaxQuantize(x: Plain, axes: readonly number[], valueRange: readonly [number, number] = [-127, 127], epsilon = 1e-7): { quantized: Plain; scale: Plain } {
+  const scaleShape = x.shape.map((dimension, axis) => (axes.includes(axis) ? 1 : dimension));
+  const peaks = new Array<number>(size(scaleShape)).fill(0);
+  for (let flat = 0; flat < x.values.length; flat++) {
+    const index = unravel(flat, x.shape).map((value, axis) => (axes.includes(axis) ? 0 : value));
+    const target = ravel(index, scaleShape);
+    peaks[target] = Math.max(peaks[target]!, Math.abs(x.values[flat]!));
+  }
+  const scales = peaks.map((peak) => Math.fround(valueRange[1] / Math.fround(peak + Math.fround(epsilon))));
+  const quantized = x.values.map((value, flat) => {
+    const index = unravel(flat, x.shape).map((position, axis) => (axes.includes(axis) ? 0 : position));
+    const scaled = Math.fround(value * scales[ravel(index, scaleShape)]!);
+    return Math.min(valueRange[1], Math.max(valueRange[0], naiveRoundHalfEven(scaled)));
+  });
+  return { quantized: { values: quantized, shape: [...x.shape] }, scale: { values: scales, shape: scaleShape } };
+}
+
+/**
+ * Keras's int8 einsum/matmul then `x / (inputs_scale * kernel_scale)`: a [M, K] int8 values,
+ * aScale [M], kernel as W[g][k][n] (a function), kernelScale [G·N] → [M, G·N], float32 steps.
+ */
+export function naiveMatMulInt8(a: number[], aScale: number[], M: number, K: number, weight: (g: number, k: number, n: number) => number, kernelScale: number[], G: number, N: number): number[] {
+  const out: number[] = [];
+  for (let m = 0; m < M; m++)
+    for (let g = 0; g < G; g++)
+      for (let n = 0; n < N; n++) {
+        let total = 0; // exact: |Σ| < 2^53
+        for (let k = 0; k < K; k++) total += a[m * K + k]! * weight(g, k, n);
+        out.push(Math.fround(Math.fround(total) / Math.fround(aScale[m]! * kernelScale[g * N + n]!)));
+      }
+  return out;
+}
+
+/** keras.quantizers.pack_int4 along `axis`: move it first, pad to even, low | high << 4, as int8. */
+export function naivePackInt4(x: Plain, axis: number): Plain {
+  const length = x.shape[axis]!;
+  const shape = x.shape.map((dimension, at) => (at === axis ? Math.ceil(length / 2) : dimension));
+  const values = new Array<number>(size(shape)).fill(0);
+  for (let flat = 0; flat < values.length; flat++) {
+    const index = unravel(flat, shape);
+    const pair = index[axis]!;
+    const read = (position: number) => (position < length ? x.values[ravel(index.map((value, at) => (at === axis ? position : value)), x.shape)]! : 0);
+    const byte = (read(2 * pair) & 0x0f) | ((read(2 * pair + 1) & 0x0f) << 4);
+    values[flat] = byte >= 128 ? byte - 256 : byte;
+  }
+  return { values, shape };
+}
+
+/** keras.quantizers.unpack_int4 along `axis`: low nibble first, each nibble v → (v ^ 8) − 8. */
+export function naiveUnpackInt4(packed: Plain, originalLength: number, axis: number): Plain {
+  const shape = packed.shape.map((dimension, at) => (at === axis ? originalLength : dimension));
+  const values = new Array<number>(size(shape)).fill(0);
+  for (let flat = 0; flat < values.length; flat++) {
+    const index = unravel(flat, shape);
+    const position = index[axis]!;
+    const byte = packed.values[ravel(index.map((value, at) => (at === axis ? Math.floor(position / 2) : value)), packed.shape)]!;
+    const unsigned = byte < 0 ? byte + 256 : byte;
+    const nibble = position % 2 === 0 ? unsigned % 16 : Math.floor(unsigned / 16);
+    values[flat] = (nibble ^ 8) - 8;
+  }
+  return { values, shape };
+}
+
+/**
+ * keras.quantizers.dequantize_with_sz_map over a [rows, columns] int4 matrix, group_axis 0:
+ * w[r, c] = (q[r, c] − zero[g_idx[r], c]) · scale[g_idx[r], c] with g_idx[r] = floor(r / blockSize)
+ * (float32), or q / scale[c] per channel (no zero).
+ */
+export function naiveDequantizeRows(q: Plain, scale: number[], zero: number[] | null, blockSize: number): Plain {
+  const [rows, columns] = q.shape as [number, number];
+  const values: number[] = [];
+  for (let r = 0; r < rows; r++)
+    for (let c = 0; c < columns; c++) {
+      const value = q.values[r * columns + c]!;
+      if (zero === null) values.push(Math.fround(value / scale[c]!));
+      else {
+        const group = Math.floor(r / blockSize);
+        values.push(Math.fround((value - zero[group * columns + c]!) * scale[group * columns + c]!));
+      }
+    }
+  return { values, shape: [rows, columns] };
+}

@@ -224,6 +224,7 @@ export function matMulInt4(a: Tensor, packed: Tensor, scale: Tensor, zero: Tenso
   if (perChannel) {
     if (zero !== null && zero !== undefined) argumentError(op, 'zero', 'null (blockSize -1 has no zero points)', zero);
   } else {
+    if (zero === null || zero === undefined) argumentError(op, 'zero', `an int8 tensor of zero points (block size ${blockSize})`, String(zero));
     checkInt8(op, 'zero', zero);
     if (!shapesEqual(zero!.shape, scaleShape)) argumentError(op, 'zero', `shape ${formatShape(scaleShape)} (the scale's)`, formatShape(zero!.shape));
   }
