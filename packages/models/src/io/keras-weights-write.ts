@@ -13,11 +13,14 @@ import { walkH5 } from './h5-tree.js';
 import { KERAS_SHARDED_INDEX_FILE, KERAS_WEIGHTS_FILE } from './keras-weights-read.js';
 import { joinPath } from './paths.js';
 import { checkStoredTensor, storedByteLength, type StoredDType, type StoredTensor } from './stored-tensor.js';
+import { isStreamedTensor, type WritableTensor } from './streamed-tensor.js';
+import { checkStreamedDataset, writeStreamedDataset } from './h5-streamed-dataset.js';
 
 export interface KerasWeightEntry {
   /** Dataset path as stored, `<group>/vars/<n>`, e.g. `layers/reversible_embedding/vars/0`. */
   h5Path: string;
-  tensor: StoredTensor;
+  /** The data, or a StreamedTensor that produces it slab by slab while the file is written. */
+  tensor: WritableTensor;
 }
 
 export interface WriteKerasWeightsOptions {
@@ -71,7 +74,8 @@ function planGroups(entries: readonly KerasWeightEntry[], groups: readonly Keras
     if (!match) throw new CheckpointError('dataset path must end in "vars/<name>"', { tensor: entry.h5Path });
     if (seen.has(h5Path)) throw new CheckpointError('dataset is given twice', { tensor: h5Path });
     seen.add(h5Path);
-    checkStoredTensor(entry.tensor, { tensor: h5Path });
+    if (isStreamedTensor(entry.tensor)) checkStreamedDataset(entry.tensor, { tensor: h5Path });
+    else checkStoredTensor(entry.tensor, { tensor: h5Path });
     if (H5WASM_DTYPE[entry.tensor.dtype] === undefined) {
       throw new CheckpointError(`writing ${entry.tensor.dtype} is not supported (h5wasm cannot create that HDF5 type)`, { tensor: h5Path });
     }
@@ -163,12 +167,14 @@ function writeShardContents(runtime: H5Runtime, fsPath: string, shard: ShardPlan
       current = h5Path;
       const slash = h5Path.lastIndexOf('/');
       const group = file.get(h5Path.slice(0, slash)) as H5Group;
-      const dataset = group.create_dataset({
-        name: h5Path.slice(slash + 1),
-        data: tensor.data,
-        shape: tensor.shape,
-        dtype: H5WASM_DTYPE[tensor.dtype]!,
-      });
+      const dataset = isStreamedTensor(tensor)
+        ? writeStreamedDataset(group, h5Path.slice(slash + 1), tensor, H5WASM_DTYPE[tensor.dtype]!, { file: label, tensor: h5Path })
+        : group.create_dataset({
+            name: h5Path.slice(slash + 1),
+            data: tensor.data,
+            shape: tensor.shape,
+            dtype: H5WASM_DTYPE[tensor.dtype]!,
+          });
       if (tensor.dtype === 'bfloat16') dataset.create_attribute('dtype', 'bfloat16');
     }
   } catch (error) {

@@ -5,21 +5,26 @@ import { writeAtomically, writeFileAtomic } from './files.js';
 import { joinPath } from './paths.js';
 import { SAFETENSORS_FILE, SAFETENSORS_INDEX_FILE } from './safetensors-read.js';
 import { encodeSafetensorsHeader, SAFETENSORS_NAME_OF } from './safetensors-format.js';
-import { checkStoredTensor, dtypeByteSize, elementCount, storedByteLength, storedDataBytes, type StoredTensor } from './stored-tensor.js';
+import { dtypeByteSize, elementCount, storedByteLength, storedDataBytes } from './stored-tensor.js';
+import { checkWritableTensor, isStreamedTensor, materialize, produceChecked, rowsPerSlab, type WritableTensor } from './streamed-tensor.js';
 
-type TensorsArgument = ReadonlyMap<string, StoredTensor> | Readonly<Record<string, StoredTensor>>;
+// A StreamedTensor is written slab by slab (only one slab in memory), a StoredTensor at once.
+type TensorsArgument = ReadonlyMap<string, WritableTensor> | Readonly<Record<string, WritableTensor>>;
+
+/** Slab size when writing streamed tensors. */
+const STREAM_SLAB_BYTES = 64 * 1024 * 1024;
 
 interface Planned {
   header: Uint8Array;
-  tensors: { key: string; tensor: StoredTensor }[];
+  tensors: { key: string; tensor: WritableTensor }[];
 }
 
 function plan(tensors: TensorsArgument, metadata: Record<string, string> | undefined, label: string): Planned {
-  const pairs: [string, StoredTensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, StoredTensor>);
+  const pairs: [string, WritableTensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, WritableTensor>);
   const list = pairs.map(([key, tensor]) => ({ key, tensor }));
   for (const { key, tensor } of list) {
     if (key === '__metadata__' || key.length === 0) throw new CheckpointError('reserved or empty tensor key', { file: label, tensor: key });
-    checkStoredTensor(tensor, { file: label, tensor: key });
+    checkWritableTensor(tensor, { file: label, tensor: key });
     if (SAFETENSORS_NAME_OF[tensor.dtype] === undefined) {
       throw new CheckpointError(`safetensors has no ${tensor.dtype} dtype`, { file: label, tensor: key });
     }
@@ -50,7 +55,17 @@ export async function writeSafetensors(path: string, tensors: TensorsArgument, m
     const handle = await open(temporaryPath, 'w');
     try {
       await handle.write(header);
-      for (const { tensor } of ordered) await handle.write(storedDataBytes(tensor));
+      const { writeSync } = await import('node:fs');
+      for (const { key, tensor } of ordered) {
+        if (!isStreamedTensor(tensor)) {
+          await handle.write(storedDataBytes(tensor));
+          continue;
+        }
+        produceChecked(tensor, rowsPerSlab(tensor, STREAM_SLAB_BYTES), { file: path, tensor: key }, (slab) => {
+          const bytes = new Uint8Array(slab.buffer, slab.byteOffset, slab.byteLength);
+          for (let written = 0; written < bytes.byteLength; ) written += writeSync(handle.fd, bytes, written, bytes.byteLength - written);
+        });
+      }
       await handle.sync();
     } finally {
       await handle.close();
@@ -65,8 +80,8 @@ export function writeSafetensorsToBytes(tensors: TensorsArgument, metadata?: Rec
   const bytes = new Uint8Array(total);
   bytes.set(header, 0);
   let offset = header.byteLength;
-  for (const { tensor } of ordered) {
-    bytes.set(storedDataBytes(tensor), offset);
+  for (const { key, tensor } of ordered) {
+    bytes.set(storedDataBytes(materialize(tensor, { tensor: key })), offset);
     offset += storedByteLength(tensor);
   }
   return bytes;
@@ -85,9 +100,9 @@ export interface WriteShardedSafetensorsOptions {
  * would overflow the current shard starts a new one) and names them as transformers'
  * `save_pretrained` does (`model-00001-of-00003.safetensors`).
  */
-function planSafetensorsShards(tensors: [string, StoredTensor][], maxShardSizeBytes: number): [string, StoredTensor][][] {
-  const shards: [string, StoredTensor][][] = [];
-  let current: [string, StoredTensor][] = [];
+function planSafetensorsShards(tensors: [string, WritableTensor][], maxShardSizeBytes: number): [string, WritableTensor][][] {
+  const shards: [string, WritableTensor][][] = [];
+  let current: [string, WritableTensor][] = [];
   let currentBytes = 0;
   for (const entry of tensors) {
     const bytes = storedByteLength(entry[1]);
@@ -114,9 +129,9 @@ function planSafetensorsShards(tensors: [string, StoredTensor][], maxShardSizeBy
  * Files from an earlier save that the new one does not use are removed, as `save_pretrained` does.
  */
 export async function writeSafetensorsSharded(folder: string, tensors: TensorsArgument, options: WriteShardedSafetensorsOptions): Promise<string[]> {
-  const pairs: [string, StoredTensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, StoredTensor>);
+  const pairs: [string, WritableTensor][] = tensors instanceof Map ? [...tensors.entries()] : Object.entries(tensors as Record<string, WritableTensor>);
   if (!(options.maxShardSizeBytes > 0)) throw new CheckpointError(`maxShardSizeBytes must be positive, got ${options.maxShardSizeBytes}`, { file: folder });
-  for (const [key, tensor] of pairs) checkStoredTensor(tensor, { file: folder, tensor: key });
+  for (const [key, tensor] of pairs) checkWritableTensor(tensor, { file: folder, tensor: key });
   const shards = planSafetensorsShards(pairs, options.maxShardSizeBytes);
   const count = shards.length;
   const names = count <= 1 ? [SAFETENSORS_FILE] : shards.map((_, index) => `model-${String(index + 1).padStart(5, '0')}-of-${String(count).padStart(5, '0')}.safetensors`);
