@@ -4,7 +4,7 @@
 // to last `minSampleMs`; the per-operation time is the sample's mean.
 import { availableParallelism, cpus, arch, release, type } from 'node:os';
 
-export type Impl = 'tensorzoo-wasm' | 'tensorzoo-reference' | 'tfjs-wasm' | 'ort-web' | 'ort-node' | 'tensorzoo-tokenizer' | 'sentencepiece-wasm';
+export type Impl = 'tensorzoo-wasm' | 'tensorzoo-reference' | 'tfjs-wasm' | 'ort-web' | 'ort-node' | 'tensorzoo-tokenizer' | 'sentencepiece-wasm' | 'wasm-loop' | 'ort-web-acc4' | 'ort-node-acc4';
 
 export interface Machine {
   cpu: string;

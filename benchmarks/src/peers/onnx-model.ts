@@ -1,8 +1,9 @@
 // A one-node ONNX model (opset 17 MatMul: Y = A · B, with B a constant initializer, as users of
 // onnxruntime ship weights), encoded by hand as protobuf so no ONNX tooling is needed. Field
 // numbers are those of onnx.proto (ModelProto, GraphProto, NodeProto, TensorProto, ValueInfoProto).
+// ProtoWriter is shared with onnx-quant-model.ts (the quantized graphs).
 
-class ProtoWriter {
+export class ProtoWriter {
   private chunks: Uint8Array[] = [];
   private length = 0;
 

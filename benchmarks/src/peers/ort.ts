@@ -9,7 +9,7 @@ import type { Disposable } from './tensorzoo.js';
 type Ort = typeof import('onnxruntime-web');
 let webThreads: number | null = null;
 
-async function loadWeb(threads: number): Promise<Ort> {
+export async function loadWeb(threads: number): Promise<Ort> {
   const ort = await import('onnxruntime-web');
   if (webThreads === null) {
     ort.env.wasm.numThreads = threads;
