@@ -2,6 +2,7 @@
 // always runs the code beside it (no stale dist), and every package reports JSON for .ci/run.
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { RunStatusReporter } from './scripts/vitest-run-status.js';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 const source = (path: string) => `${root}packages/${path}`;
@@ -23,8 +24,9 @@ export function packageConfig(packageName: string) {
       testTimeout: 120_000,
       hookTimeout: 120_000,
       pool: 'forks',
-      // .ci/run sums every package's JSON report into one `N passed, N failed` line.
-      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }]],
+      // .ci/run sums every package's JSON report into one `N passed, N failed` line; the run
+      // status beside it carries the unhandled errors the JSON report leaves out.
+      reporters: ['default', ['json', { outputFile: 'test-results/vitest.json' }], new RunStatusReporter()],
     },
   });
 }

@@ -40,7 +40,10 @@ async function activate(backend: string): Promise<void> {
 export function describeBackends(title: string, fn: (suite: BackendSuite) => void): void {
   for (const backend of backendNames()) {
     describe(`${title} [${backend}]`, () => {
-      beforeAll(() => activate(backend));
+      // A backend that cannot start fails every test of the block (a throwing beforeAll would
+      // make vitest report them as skipped).
+      let activationError: Error | null = null;
+      beforeAll(() => activate(backend).catch((error: Error) => void (activationError = error)));
       fn({
         backend,
         test(name, body) {
@@ -50,6 +53,7 @@ export function describeBackends(title: string, fn: (suite: BackendSuite) => voi
             return;
           }
           vitestTest(name, async () => {
+            if (activationError) throw activationError;
             expect(tz.getBackend(), 'the active backend').toBe(backend);
             await withLeakCheck(body);
           });

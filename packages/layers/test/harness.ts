@@ -2,7 +2,7 @@
 // TENSORZOO_BACKENDS (`TENSORZOO_BACKENDS=reference,wasm npx vitest run`). A backend other than the
 // built-in reference is registered by importing `@tensorzoo/core/backends/<name>`; when that import
 // fails (the backend is not written yet, or its build is missing) its blocks are skipped and the
-// skip's name says why. Every test is leak-checked with tz.memory().
+// skip's name says why; under CI=true they fail instead. Every test is leak-checked with tz.memory().
 import { describe, expect, test as vitestTest } from 'vitest';
 import * as tz from '@tensorzoo/core';
 import { resetLayerNames } from '@tensorzoo/layers';
@@ -37,6 +37,15 @@ export interface BackendSuite {
 export function describeBackends(title: string, fn: (suite: BackendSuite) => void): void {
   for (const backend of backendNames()) {
     const reason = unavailable.get(backend);
+    if (reason && process.env.CI) {
+      // Under CI=true a backend that cannot load is a failure, never a skip.
+      describe(`${title} [${backend}]`, () => {
+        vitestTest('backend is available', () => {
+          throw new Error(`${reason} (under CI=true a missing backend is a failure)`);
+        });
+      });
+      continue;
+    }
     if (reason) {
       describe.skip(`${title} [${backend}: skipped, ${reason}]`, () => {
         vitestTest('skipped', () => {});

@@ -102,8 +102,12 @@ afterAll(async () => {
   rmSync(profile, { recursive: true, force: true });
 });
 
+// Without Chromium the test is skipped with the reason, except under CI=true, where it runs and fails.
+const missingChromium = `no Chromium at ${chromiumPath}; run scripts/install-system-deps.sh or set CHROMIUM_PATH`;
+
 describe('wasm backend in headless Chromium', () => {
-  test.skipIf(!hasChromium)(`page (single-threaded) and Web Worker (threaded) agree with the reference backend${hasChromium ? '' : ` [skipped: no Chromium at ${chromiumPath}; run scripts/install-system-deps.sh or set CHROMIUM_PATH]`}`, async () => {
+  test.skipIf(!hasChromium && !process.env.CI)(`page (single-threaded) and Web Worker (threaded) agree with the reference backend${hasChromium ? '' : ` [${process.env.CI ? 'failing under CI' : 'skipped'}: ${missingChromium}]`}`, async () => {
+    if (!hasChromium) throw new Error(`wasm browser test: ${missingChromium} (under CI=true a missing browser is a failure)`);
     // Asynchronous: the page is served by this process, whose event loop must keep running. The
     // page POSTs its result back; Chromium is stopped once it has.
     let stderr = '';
