@@ -19,6 +19,8 @@ import { logConfig } from './kernels/Log.js';
 import { logicalAndConfig } from './kernels/LogicalAnd.js';
 import { logicalNotConfig } from './kernels/LogicalNot.js';
 import { logicalOrConfig } from './kernels/LogicalOr.js';
+import { matMulInt4Config } from './kernels/MatMulInt4.js';
+import { matMulInt8Config } from './kernels/MatMulInt8.js';
 import { maxConfig } from './kernels/Max.js';
 import { maximumConfig } from './kernels/Maximum.js';
 import { minConfig } from './kernels/Min.js';
@@ -26,6 +28,7 @@ import { minimumConfig } from './kernels/Minimum.js';
 import { mulConfig } from './kernels/Mul.js';
 import { negConfig } from './kernels/Neg.js';
 import { powConfig } from './kernels/Pow.js';
+import { roundConfig } from './kernels/Round.js';
 import { rsqrtConfig } from './kernels/Rsqrt.js';
 import { sliceConfig } from './kernels/Slice.js';
 import { sqrtConfig } from './kernels/Sqrt.js';
@@ -34,6 +37,7 @@ import { sumConfig } from './kernels/Sum.js';
 import { tanhConfig } from './kernels/Tanh.js';
 import { topKConfig } from './kernels/TopK.js';
 import { transposeConfig } from './kernels/Transpose.js';
+import { unpackInt4Config } from './kernels/UnpackInt4.js';
 import { whereConfig } from './kernels/Where.js';
 import { geluConfig } from './kernels/Gelu.js';
 import { rmsNormConfig } from './kernels/RMSNorm.js';
@@ -47,6 +51,8 @@ export const gpujsKernels: readonly KernelConfig<GpujsBackend>[] = [
   logicalNotConfig, logicalOrConfig, maxConfig, maximumConfig, minConfig, minimumConfig, mulConfig, negConfig,
   powConfig, rsqrtConfig, sliceConfig, sqrtConfig, subConfig, sumConfig, tanhConfig, topKConfig,
   transposeConfig, whereConfig,
+  // Quantization (issue 13).
+  roundConfig, matMulInt8Config, matMulInt4Config, unpackInt4Config,
   // Fused (optional in the kernel contract): the ops use them when the backend has them.
   geluConfig, rmsNormConfig, ropeConfig, softmaxConfig,
 ];

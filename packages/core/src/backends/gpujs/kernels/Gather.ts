@@ -1,7 +1,9 @@
 // x: [...before, n, ...after], indices (int32) → [...before, ...indices.shape, ...after]. The ids
 // are checked on the host (an out-of-range id is an error naming it, as on the reference
 // backend), normalised (negative ids count from the end) and uploaded as floats; each thread then
-// reads its row of x on the device. int32 x runs on the host.
+// reads its row of x on the device. int32 x runs on the host, and so do bfloat16/float16/int8
+// tables, which are read as stored (storageInputs): their rows keep the table's dtype and the
+// table is never decoded as a whole.
 import { TensorzooError } from '../../../errors.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { sizeOf } from '../../../shape.js';
@@ -12,6 +14,7 @@ import { float, kernelSource, layoutOf } from '../source.js';
 export const gatherConfig: KernelConfig<GpujsBackend> = {
   kernelName: 'Gather',
   backendName: 'gpujs',
+  storageInputs: ['x'],
   kernelFunc(args) {
     const x = args.inputs.x!;
     const indices = args.inputs.indices!;

@@ -5,6 +5,6 @@ import type { KernelName } from '../../../kernel-names.js';
 import type { GpujsBackend } from '../gpujs-backend.js';
 import { runOnHost } from '../kernel-helpers.js';
 
-export function hostKernel(kernelName: KernelName): KernelConfig<GpujsBackend> {
-  return { kernelName, backendName: 'gpujs', kernelFunc: (args) => runOnHost(kernelName, args) };
+export function hostKernel(kernelName: KernelName, storageInputs?: readonly string[]): KernelConfig<GpujsBackend> {
+  return { kernelName, backendName: 'gpujs', ...(storageInputs ? { storageInputs } : {}), kernelFunc: (args) => runOnHost(kernelName, args) };
 }

@@ -1,13 +1,13 @@
 // Elementwise unary kernels: out[i] = f(x[i]) on the device for float32 (and bool for LogicalNot);
 // int32 input runs on the host. `body` is kernel source that reads `x` and returns the result.
 import type { KernelConfig } from '../../../kernel-registry.js';
-import type { UnaryKernelName } from '../../../kernel-names.js';
+import type { KernelName } from '../../../kernel-names.js';
 import type { DType } from '../../../dtype.js';
 import type { GpujsBackend } from '../gpujs-backend.js';
 import { deviceEligible, info, runOnHost } from '../kernel-helpers.js';
 import { kernelSource } from '../source.js';
 
-export function unaryKernel(kernelName: UnaryKernelName, body: string, deviceDTypes: readonly DType[] = ['float32']): KernelConfig<GpujsBackend> {
+export function unaryKernel(kernelName: KernelName, body: string, deviceDTypes: readonly DType[] = ['float32']): KernelConfig<GpujsBackend> {
   const source = kernelSource(['values'], `const x = values[this.thread.x];\n${body}\n`);
   return {
     kernelName,
