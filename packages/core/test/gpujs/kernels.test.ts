@@ -168,6 +168,26 @@ describe(`gpujs kernels against the reference backend (mode ${mode})`, () => {
     expect(after.deviceRuns - before.deviceRuns, 'device runs').toBeGreaterThanOrEqual(12);
   });
 
+  check('quantized kernels (issue 13) run on the device and match the reference', async () => {
+    const random = new Seeded(13);
+    const int8 = (shape: number[], low = -128, high = 127) => ({ values: Int8Array.from({ length: tz.sizeOf(shape) }, () => random.int(low, high)), shape, dtype: 'int8' as const });
+    const before = gpujsBackendInfo().stats;
+    await expectParity('round', [floats(random, [7, 33], -50, 50)], (x) => tz.round(tz.mul(x, 2)));
+    // Sums beyond 2^24 (K = 2048, every product 127·127) must still be exact before the one rounding.
+    const full = { values: new Int8Array(3 * 2048).fill(127), shape: [3, 2048], dtype: 'int8' as const };
+    await expectParity('matMulInt8 beyond 2^24', [full, floats(random, [3, 1], 0.5, 2), int8([2048, 5]), floats(random, [5], 0.5, 2)], tz.matMulInt8);
+    await expectParity('matMulInt8 grouped', [int8([4, 130]), floats(random, [4, 1], 0.5, 9), int8([3, 130, 7]), floats(random, [21], 0.5, 9)], (a, s, b, t) => tz.matMulInt8(a, s, b, t, { groups: 3 }));
+    await expectParity('matMulInt8 transposeB', [int8([2, 45]), floats(random, [2], 0.5, 9), int8([11, 45]), floats(random, [11], 0.5, 9)], (a, s, b, t) => tz.matMulInt8(a, s, b, t, { transposeB: true }));
+    const a = floats(random, [3, 300], -1, 1);
+    await expectParity('matMulInt4 kernel grouped', [a, int8([300, 8]), floats(random, [3, 15], 0.01, 0.3), int8([3, 15], -8, 7)], (x, p, s, z) => tz.matMulInt4(x, p, s, z, { layout: 'kernel', groups: 3 }), 2e-6 * Math.sqrt(300) * 8, 1e-5);
+    await expectParity('matMulInt4 kernel per channel', [a, int8([300, 4]), floats(random, [7], 5, 50)], (x, p, s) => tz.matMulInt4(x, p, s, null, { layout: 'kernel', blockSize: -1 }), 2e-6 * Math.sqrt(300) * 2, 1e-5);
+    await expectParity('matMulInt4 transposed', [a, int8([9, 150]), floats(random, [9, 3], 0.01, 0.3), int8([9, 3], -8, 7)], (x, p, s, z) => tz.matMulInt4(x, p, s, z, { layout: 'transposed' }), 2e-6 * Math.sqrt(300) * 8, 1e-5);
+    const after = gpujsBackendInfo().stats;
+    expect(after.deviceRuns - before.deviceRuns, 'device runs').toBeGreaterThanOrEqual(7);
+    await expectParity('unpackInt4 (host)', [int8([5, 4])], (p) => tz.unpackInt4(p, 7));
+    await expectParity('gather int8 rows (host, as stored)', [int8([6, 4]), ints(random, [3], 0, 6)], (t, ids) => tz.gather(t, ids));
+  });
+
   check('results stay on the device between ops and are read back only when read', async () => {
     const backend = tz.engine.findBackend('gpujs') as GpujsBackend;
     const start = { ...backend.stats };
