@@ -8,6 +8,12 @@ import { analyzeEinsum, splitEinsumEquation, type EinsumAnalysis } from './einsu
 import { get as getInitializer, serialize, VarianceScaling, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
 import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
+import { int4BlockSizeOf, type QuantizationMode } from './dtype-policy.js';
+import { analyzeQuantization, planProduct, type QuantizationInfo } from './quantization-analysis.js';
+import {
+  assignQuantizedValues, buildQuantizedKernel, checkQuantizeArgs, mergeLoraIntoQuantized, quantizedPolicyAfter, quantizedProduct, quantizedSaveValues,
+  quantizeKernelValues, resolveBlockSize, type QuantizationConfig, type QuantizedKernel,
+} from './quantized-kernel.js';
 import type { Variable } from './variable.js';
 
 export interface EinsumDenseConfig extends LayerConfig {
@@ -49,6 +55,9 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
   private lora: LoraState | null = null;
   private readonly kernelCache = new DerivedTensorCache();
   private readonly biasCache = new DerivedTensorCache();
+  private quantizedKernel: QuantizedKernel | null = null;
+  private quantizationInfo: QuantizationInfo | null = null;
+  private savedMerged: Tensor[] = [];
 
   constructor(config: EinsumDenseConfig) {
     super(config);
@@ -82,7 +91,11 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
     let initializer = this.kernelInitializer;
     if (initializer instanceof VarianceScaling && initializer.inputAxes === null)
       initializer = initializer.withFanAxes(analysis.kernelInputAxes, analysis.kernelOutputAxes);
-    this.kernelWeight = this.addWeight('kernel', analysis.kernelShape, { initializer });
+    // Keras's build: a quantized policy (a layer read from a quantized preset) creates the
+    // quantized variables (quantized_build) instead of the float kernel, before the bias.
+    const mode = this.quantizationMode;
+    if (mode) this.buildQuantized(mode, int4BlockSizeOf(this.dtypePolicy));
+    else this.kernelWeight = this.addWeight('kernel', analysis.kernelShape, { initializer });
     if (analysis.biasShape) this.biasWeight = this.addWeight('bias', analysis.biasShape, { initializer: this.biasInitializer });
     this.setBuilt();
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
@@ -135,7 +148,8 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
    */
   get kernel(): Tensor {
     this.requireAnalysis('kernel');
-    if (!this.lora) return this.kernelWeight!.value;
+    // Quantized: the stored int8 kernel (packed for int4); LoRA is applied in call(), not merged here.
+    if (!this.lora || this.quantizedKernel) return this.kernelWeight!.value;
     return effectiveWeight(this.kernelWeight!, this.lora, this.computeDtype, this.kernelCache);
   }
 
@@ -145,22 +159,75 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
    */
   enableLora(rank: number, options: EnableLoraOptions = {}): void {
     checkEnableLora(this, this.lora, rank, options.loraAlpha);
-    const kernelShape = this.kernelWeight!.shape;
+    // int4 stores a flattened, packed kernel: the factors follow the float kernel's shape (Keras).
+    const kernelShape = this.quantizedKernel?.kernelShape ?? this.kernelWeight!.shape;
     const a = this.addWeight('lora_kernel_a', [...kernelShape.slice(0, -1), rank], { initializer: options.aInitializer ?? 'he_uniform', dtype: 'float32' });
     const b = this.addWeight('lora_kernel_b', [rank, kernelShape[kernelShape.length - 1]!], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
     this.kernelWeight!.trainable = false;
     this.lora = new LoraState(a, b, rank, options.loraAlpha ?? rank);
   }
 
-  /** Keras's saved entries: the effective (LoRA-merged) kernel, then the bias if any. Owned by the layer. */
+  /**
+   * Keras's saved entries (variable_serialization_spec): float: kernel (LoRA merged), bias;
+   * int8: kernel, bias, kernel_scale; int4: kernel, bias, kernel_scale, kernel_zero, g_idx (the
+   * last two when grouped). With LoRA on a quantized kernel, the kernel is dequantized, merged and
+   * quantized again (Keras's _get_kernel_with_merged_lora). Owned by the layer.
+   */
   override saveOwnVariables(): Tensor[] {
-    return [this.kernel, ...(this.biasWeight ? [this.biasWeight.value] : [])];
+    const bias = this.biasWeight ? [this.biasWeight.value] : [];
+    if (!this.quantizedKernel) return [this.kernel, ...bias];
+    for (const tensor of this.savedMerged) tensor.dispose();
+    const merged = this.lora ? mergeLoraIntoQuantized(this.quantizedKernel, this.quantizationInfo!, this.lora) : null;
+    const saved = quantizedSaveValues(this.quantizedKernel, merged);
+    this.savedMerged = merged ? [saved.kernel, saved.scale, ...(saved.zero ? [saved.zero] : [])] : [];
+    return [saved.kernel, ...bias, saved.scale, ...(saved.zero ? [saved.zero] : []), ...(saved.gIdx ? [saved.gIdx] : [])];
   }
 
-  /** Assigns the kernel (and bias); with LoRA on, the factors are reset to zeros (the kernel is merged). */
+  /** Assigns the stored entries in saveOwnVariables' order; with LoRA on, the factors are reset to zeros (the kernel is merged). */
   override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
     this.requireAnalysis('loadOwnVariables');
-    loadMergedWeights(this, [this.kernelWeight!, ...(this.biasWeight ? [this.biasWeight] : [])], this.lora, values);
+    const bias = this.biasWeight ? [this.biasWeight] : [];
+    const quantized = this.quantizedKernel;
+    const targets = quantized ? [quantized.kernel, ...bias, quantized.scale, ...(quantized.zero ? [quantized.zero, quantized.gIdx!] : [])] : [this.kernelWeight!, ...bias];
+    loadMergedWeights(this, targets, this.lora, values);
+  }
+
+  /** The quantized kernel's variables (null while float): kernel, scale, zero, gIdx, and how its product runs. */
+  get quantized(): QuantizedKernel | null {
+    return this.quantizedKernel;
+  }
+
+  /**
+   * Keras's `quantize(mode, config)`: quantizes the float kernel on the host (NumPy's float32
+   * arithmetic, bit-exact), replaces it with Keras's variables (int8: `kernel` int8 + `kernel_scale`
+   * in the output's layout; int4: `kernel` packed [rows, ceil(columns/2)], `kernel_scale`,
+   * `kernel_zero`, `g_idx` when grouped) and sets the policy to 'int8_from_<policy>' or
+   * 'int4/<block size>_from_<policy>'. Errors (Keras's): not built, already quantized, a mode
+   * other than 'int8'/'int4'.
+   * @param config int4: `{blockSize}` (default 128; -1 per-channel)
+   */
+  quantize(mode: QuantizationMode, config: QuantizationConfig = {}): void {
+    checkQuantizeArgs(this, mode);
+    const op = `EinsumDense '${this.name}'.quantize`;
+    const blockSize = mode === 'int4' ? resolveBlockSize(op, config) : -1;
+    const analysis = this.requireAnalysis('quantize');
+    const info = analyzeQuantization(this.equation, analysis.inputSpec.length + analysis.elided);
+    const plan = planProduct(this.name, info, analysis.kernelShape); // fails before anything changes
+    const floatKernel = this.kernelWeight!;
+    const values = quantizeKernelValues(Float32Array.from(floatKernel.value.dataSync()), mode, blockSize, info, analysis.kernelShape, plan);
+    this.kernelCache.dispose();
+    this.removeWeight(floatKernel);
+    this.buildQuantized(mode, blockSize);
+    assignQuantizedValues(this.quantizedKernel!, values);
+    this.setDTypePolicy(quantizedPolicyAfter(this.dtypePolicy, mode, blockSize));
+  }
+
+  private buildQuantized(mode: QuantizationMode, blockSize: number): void {
+    const analysis = this.analysis!;
+    const info = analyzeQuantization(this.equation, analysis.inputSpec.length + analysis.elided);
+    this.quantizationInfo = info;
+    this.quantizedKernel = buildQuantizedKernel(this.name, (name, shape, options) => this.addWeight(name, shape, options), mode, blockSize, info, analysis.kernelShape);
+    this.kernelWeight = this.quantizedKernel.kernel;
   }
 
   call(inputs: Tensor, _options: CallOptions = {}): Tensor {
@@ -169,8 +236,17 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
     if (!(inputs instanceof tz.Tensor) || inputs.rank !== expectedRank)
       argumentError(`EinsumDense '${this.name}'`, 'inputs', `a tensor of rank ${expectedRank} (as built)`, inputs);
     const dtype = this.computeDtype;
-    const kernel = effectiveWeight(this.kernelWeight!, this.lora, dtype, this.kernelCache);
-    let out = castTo(tz.einsum(this.equation, inputs, kernel), dtype);
+    let out: Tensor;
+    if (this.quantizedKernel) {
+      // Keras's _int8_call / _int4_call: the quantized product, + LoRA, cast, then bias and activation.
+      out = quantizedProduct(this.quantizedKernel, inputs, this.quantizationInfo!.inputReducedAxes.length, (x, kernel) => tz.einsum(this.equation, x, kernel));
+      if (this.lora) {
+        const input = inputs.dtype === 'float32' ? inputs : tz.cast(inputs, 'float32');
+        const loraOut = tz.matMul(tz.einsum(this.equation, input, this.lora.a.value), this.lora.b.value);
+        out = tz.add(out, tz.mul(loraOut, this.lora.scale));
+      }
+      out = castTo(out, dtype);
+    } else out = castTo(tz.einsum(this.equation, inputs, effectiveWeight(this.kernelWeight!, this.lora, dtype, this.kernelCache)), dtype);
     if (this.biasWeight) out = castTo(tz.add(out, effectiveWeight(this.biasWeight, null, dtype, this.biasCache)), dtype);
     return applyActivation(this.activationFunction, out);
   }
@@ -195,6 +271,8 @@ export class EinsumDense extends Layer<Tensor, Tensor> {
   }
 
   override dispose(): void {
+    for (const tensor of this.savedMerged) tensor.dispose();
+    this.savedMerged = [];
     this.kernelCache.dispose();
     this.biasCache.dispose();
     super.dispose();

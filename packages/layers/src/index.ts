@@ -2,7 +2,16 @@
 export { applyActivation, getActivation, activationNames, type ActivationFunction, type ActivationIdentifier, type ActivationName } from './activations.js';
 export { Dense, type DenseConfig } from './dense.js';
 export { Dropout, type DropoutConfig } from './dropout.js';
-export { DTypePolicy, getDTypePolicy, promoteFloat, type DTypePolicyLike, type DTypePolicyName, type FloatDType } from './dtype-policy.js';
+export {
+  DTypePolicy, DTypePolicyMap, Int4DTypePolicy, QuantizedDTypePolicy, SUPPORTED_QUANTIZATION_MODES, deserializeDTypePolicy, getDTypePolicy, int4BlockSizeOf, promoteFloat,
+  type DTypePolicyLike, type DTypePolicyName, type FloatDType, type QuantizationMode, type SerializedDTypePolicy,
+} from './dtype-policy.js';
+export {
+  KERAS_EPSILON, absMaxQuantizeGroupedHost, absMaxQuantizeHost, packInt4Host, roundHalfToEven, unpackInt4Host,
+  type HostAbsMaxQuantized, type HostGroupedQuantized, type MatrixLayout,
+} from './quantizers.js';
+export { analyzeQuantization, kernelScaleShape, planProduct, type ProductPlan, type QuantizationInfo } from './quantization-analysis.js';
+export { dequantizeKernelHost, type QuantizationConfig, type QuantizedKernel } from './quantized-kernel.js';
 export { analyzeEinsum, splitEinsumEquation, type EinsumAnalysis } from './einsum-analysis.js';
 export { EinsumDense, type EinsumDenseConfig } from './einsum-dense.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';

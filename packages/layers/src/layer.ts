@@ -4,7 +4,7 @@
 // compute dtype, run call() inside a scope so temporaries are freed).
 import * as tz from '@tensorzoo/core';
 import { argumentError, TensorzooError, type DType, type Tensor, type TensorContainer } from '@tensorzoo/core';
-import { getDTypePolicy, isFloat, type DTypePolicy, type DTypePolicyLike, type DTypePolicyName } from './dtype-policy.js';
+import { getDTypePolicy, isFloat, QuantizedDTypePolicy, type DTypePolicy, type DTypePolicyLike, type QuantizationMode } from './dtype-policy.js';
 import { get as getInitializer, type InitializerIdentifier } from './initializers.js';
 import { toSnakeCase, uniqueName } from './naming.js';
 import { Variable } from './variable.js';
@@ -37,7 +37,7 @@ export interface AddWeightOptions {
 
 export abstract class Layer<Input = any, Output = any> {
   readonly name: string;
-  readonly dtypePolicy: DTypePolicy;
+  private policy: DTypePolicy;
   private trainableFlag: boolean;
   private builtFlag = false;
   private parentLayer: Layer | null = null;
@@ -53,7 +53,7 @@ export abstract class Layer<Input = any, Output = any> {
       argumentError(new.target.name, 'name', "a non-empty string without '/'", config.name);
     this.name = config.name ?? uniqueName(toSnakeCase(new.target.name));
     this.trainableFlag = config.trainable ?? true;
-    this.dtypePolicy = getDTypePolicy(config.dtype);
+    this.policy = getDTypePolicy(config.dtype);
     // Keras marks a layer built when its build() returns, whoever calls it; wrap the most derived
     // build once per instance so that direct calls count too. A second build() is a no-op.
     const build = this.build;
@@ -75,8 +75,23 @@ export abstract class Layer<Input = any, Output = any> {
    * hands the whole policy to sublayers. Keras's `layer.dtype` is the variable dtype, which is the
    * same string except for mixed policies; `variableDtype` gives that.
    */
-  get dtype(): DTypePolicyName {
+  get dtype(): string {
     return this.dtypePolicy.name;
+  }
+
+  /** The layer's policy; quantize() replaces it with a QuantizedDTypePolicy, as Keras does. */
+  get dtypePolicy(): DTypePolicy {
+    return this.policy;
+  }
+
+  /** Replaces the policy (quantize() does, after quantizing the weights). */
+  protected setDTypePolicy(policy: DTypePolicy): void {
+    this.policy = policy;
+  }
+
+  /** Keras's `quantization_mode`: null for a float layer, 'int8' or 'int4' once quantized (or built from a quantized policy). */
+  get quantizationMode(): QuantizationMode | null {
+    return this.policy.quantizationMode;
   }
 
   get variableDtype(): DType {
@@ -165,6 +180,15 @@ export abstract class Layer<Input = any, Output = any> {
     });
     (trainable ? this.createdTrainable : this.createdNonTrainable).push(variable);
     return variable;
+  }
+
+  /** Disposes and forgets one of this layer's own weights (Keras's `del self._kernel` before quantized_build). */
+  protected removeWeight(variable: Variable): void {
+    for (const list of [this.createdTrainable, this.createdNonTrainable]) {
+      const index = list.indexOf(variable);
+      if (index >= 0) list.splice(index, 1);
+    }
+    variable.dispose();
   }
 
   /** Tracks a nested layer (creation order is kept) and makes this layer its parent for paths. */
@@ -264,7 +288,9 @@ export abstract class Layer<Input = any, Output = any> {
    * here, so that a subclass can type it with its own config).
    */
   getConfig(): Record<string, unknown> {
-    return { name: this.name, trainable: this.trainableFlag, dtype: this.dtypePolicy.name };
+    // A float policy by name (as before); a quantized one as Keras's serialized JSON.
+    const dtype = this.policy instanceof QuantizedDTypePolicy ? this.policy.toJSON() : this.policy.name;
+    return { name: this.name, trainable: this.trainableFlag, dtype };
   }
 
   /** Frees every weight of this layer and its nested layers. The layer cannot be used afterwards. */

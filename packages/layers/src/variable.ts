@@ -136,7 +136,7 @@ export class Variable {
       return argumentError(`Variable '${this.path}'.assign`, 'value', 'a Tensor or an array of numbers', value);
     if (value.length !== this.size)
       argumentError(`Variable '${this.path}'.assign`, 'value', `${this.size} values (shape [${this.shape.join(', ')}])`, `${value.length} values`);
-    const flat = value instanceof Float32Array || value instanceof Int32Array ? value : Float32Array.from(value);
+    const flat = value instanceof Float32Array || value instanceof Int32Array || value instanceof Int8Array ? value : Float32Array.from(value);
     return tz.tensor(flat, this.shape, this.dtype);
   }
 
