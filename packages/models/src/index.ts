@@ -7,3 +7,7 @@ export * from './distribution/index.js';
 export * from './presets/index.js';
 export * from './tokenizer/index.js';
 export * as io from './io/index.js';
+// Random presets of real architectures (tensorzoo init --random); exported here, not from
+// presets/index.ts, because it reads the embedded model's vocabulary through gemma/.
+export { writeRandomPreset, type RandomPresetOptions, type RandomPresetResult } from './presets/random-preset.js';
+export { padSentencePieceModel } from './presets/padded-vocabulary.js';
