@@ -30,6 +30,18 @@ function leb(value: number): number[] {
   return bytes;
 }
 
+/** Signed LEB128 (i32.const immediates). */
+function sleb(value: number): number[] {
+  const bytes: number[] = [];
+  let rest = value | 0;
+  for (;;) {
+    const byte = rest & 0x7f;
+    rest >>= 7;
+    if ((rest === 0 && (byte & 0x40) === 0) || (rest === -1 && (byte & 0x40) !== 0)) return [...bytes, byte];
+    bytes.push(byte | 0x80);
+  }
+}
+
 const section = (id: number, body: number[]) => [id, ...leb(body.length), ...body];
 const vector = (items: number[][]) => [...leb(items.length), ...items.flat()];
 const name = (text: string) => [...leb(text.length), ...[...text].map((c) => c.charCodeAt(0))];
@@ -52,7 +64,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     BLOCK, VOID, LOOP, VOID,
     LOCAL_GET, 3, LOCAL_GET, 2, I32_GE_U, BR_IF, 1,
     ...copyLoop,
-    LOCAL_GET, 3, I32_CONST, ...leb(64), I32_ADD, LOCAL_SET, 3,
+    LOCAL_GET, 3, I32_CONST, ...sleb(64), I32_ADD, LOCAL_SET, 3,
     BR, 0, END, END, END,
   ];
   // read: params src 0, bytes 1; locals i 2, accumulators 3..6 (v128, four independent chains).
@@ -64,7 +76,7 @@ function moduleBytes(): Uint8Array<ArrayBuffer> {
     BLOCK, VOID, LOOP, VOID,
     LOCAL_GET, 2, LOCAL_GET, 1, I32_GE_U, BR_IF, 1,
     ...readLoop,
-    LOCAL_GET, 2, I32_CONST, ...leb(64), I32_ADD, LOCAL_SET, 2,
+    LOCAL_GET, 2, I32_CONST, ...sleb(64), I32_ADD, LOCAL_SET, 2,
     BR, 0, END, END,
     LOCAL_GET, 3, LOCAL_GET, 4, SIMD, ...leb(V128_XOR), LOCAL_GET, 5, LOCAL_GET, 6, SIMD, ...leb(V128_XOR), SIMD, ...leb(V128_XOR),
     SIMD, ...leb(I32X4_EXTRACT_LANE), 0,
@@ -116,9 +128,11 @@ export class BandwidthLoops implements Disposable {
   private readonly words = new Int32Array(new SharedArrayBuffer(16));
   private readonly workers: Worker[] = [];
 
+  private readonly memory: WebAssembly.Memory;
+
   private constructor(private readonly maxThreads: number) {
     const module = new WebAssembly.Module(moduleBytes());
-    const memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true });
+    const memory = (this.memory = new WebAssembly.Memory({ initial: PAGES, maximum: PAGES, shared: true }));
     this.exports = new WebAssembly.Instance(module, { env: { memory } }).exports as unknown as Exports;
     // Distinct, non-zero source bytes (every page touched before timing).
     const source = new Uint32Array(memory.buffer, SOURCE, COPY_BYTES / 4);
@@ -131,7 +145,28 @@ export class BandwidthLoops implements Disposable {
 
   static create(maxThreads: number): BandwidthLoops {
     if (maxThreads < 1 || maxThreads > 2 || COPY_BYTES % (64 * maxThreads) !== 0) throw new Error(`BandwidthLoops: 1 or 2 threads, got ${maxThreads}`);
-    return new BandwidthLoops(maxThreads);
+    const loops = new BandwidthLoops(maxThreads);
+    loops.verify();
+    return loops;
+  }
+
+  /** The loops do the work they are credited with: every byte copied, every byte read (on each thread count). */
+  private verify(): void {
+    const buffer = (this.memory.buffer as unknown) as ArrayBuffer;
+    const source = new Uint8Array(buffer, SOURCE, COPY_BYTES);
+    const destination = new Uint8Array(buffer, DESTINATION, COPY_BYTES);
+    // read returns lane 0 of the xor of every v128: the xor of the 32-bit words at indices ≡ 0 (mod 4).
+    destination.fill(1);
+    const words = new Uint32Array(buffer, SOURCE, (2 * COPY_BYTES) / 4);
+    let expected = 0;
+    for (let index = 0; index < words.length; index += 4) expected ^= words[index]!;
+    if (this.run('read', 1) >>> 0 !== expected >>> 0) throw new Error('BandwidthLoops: the read loop did not read every byte');
+    for (const threads of new Set([1, this.maxThreads])) {
+      destination.fill(1);
+      this.run('copy', threads);
+      if (Buffer.compare(source, destination) !== 0) throw new Error(`BandwidthLoops: the copy loop on ${threads} thread(s) did not copy every byte`);
+    }
+    destination.fill(1);
   }
 
   /** One pass of `kind` on `threads` threads (1, or all of the loops' threads). */
