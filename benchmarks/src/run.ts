@@ -115,7 +115,9 @@ async function main(): Promise<void> {
   const file = join(resultsDir, `${suite.name}${variant}-${new Date().toISOString().slice(0, 10)}.json`);
   const hostLoad = { start: loadStart.map((value) => Number(value.toFixed(2))), end: loadavg().map((value) => Number(value.toFixed(2))) };
   console.log(`host load average (1/5/15 min): ${hostLoad.start.join(' ')} at the start, ${hostLoad.end.join(' ')} at the end`);
-  writeFileSync(file, `${JSON.stringify({ machine: { ...machine(), hostLoad }, cases: results }, null, 2)}\n`);
+  // The V8 flags every measuring child ran with (relaxed SIMD picks tensorzoo's relaxed build).
+  const v8Flags = [...process.execArgv, ...(cli.relaxedSimd ? ['--experimental-wasm-relaxed-simd'] : [])];
+  writeFileSync(file, `${JSON.stringify({ machine: { ...machine(), hostLoad, v8Flags }, cases: results }, null, 2)}\n`);
   console.log(`\nwrote ${file}`);
 }
 

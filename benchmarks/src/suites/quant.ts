@@ -21,7 +21,7 @@
 // Groups as in the matmul suite: `threads-1` (everything at 1 thread) and `threads-2` (tensorzoo
 // and the loops at 1 and 2 threads, ONNX Runtime at 2).
 import * as tz from '@tensorzoo/core';
-import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold } from '@tensorzoo/core/backends/wasm';
+import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, wasmBackendInfo } from '@tensorzoo/core/backends/wasm';
 import type { GemmaCausalLM } from '@tensorzoo/models';
 import { measure, type CaseResult, type Contender, type Impl } from '../harness.js';
 import { BandwidthLoops } from '../peers/bandwidth.js';
@@ -212,6 +212,8 @@ const suite: Suite = {
     const peerThreads = twoThreads ? 2 : 1;
     const wanted = (impl: string) => options.impls.length === 0 || options.impls.includes(impl);
     await prepareTensorzoo(peerThreads);
+    const info = await wasmBackendInfo();
+    process.stderr.write(`[${group}] tensorzoo wasm backend: variant ${info.variant}, ${info.threads} thread(s), features ${JSON.stringify(info.features)}\n`);
     const results: CaseResult[] = [];
     const settings = (rounds: number) => ({ ...options, rounds: options.quick ? rounds : Math.max(rounds, options.rounds) });
 

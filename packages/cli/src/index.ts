@@ -1,15 +1,18 @@
 // The tensorzoo command line. stdout carries only results; progress and errors go to stderr; an
 // error is one line and a non-zero exit (2 for bad arguments, 1 otherwise).
 import { benchCommand } from './commands/bench.js';
+import { chatCommand } from './commands/chat.js';
 import { finetuneCommand } from './commands/finetune.js';
 import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
 import { layoutCommand } from './commands/layout.js';
 import { presetsCommand } from './commands/presets.js';
+import { serveCommand } from './commands/serve.js';
 import { detokenizeCommand, tokenizeCommand } from './commands/tokenize.js';
 import { helpText, parseCommand, UsageError, type CommandIO, type CommandSpec } from './usage.js';
 
 export const commands: CommandSpec[] = [generateCommand, finetuneCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand];
+commands.push(serveCommand, chatCommand);
 
 export function registerCommand(command: CommandSpec): void {
   if (!commands.some((existing) => existing.name === command.name)) commands.push(command);
