@@ -1,5 +1,6 @@
-// Cast between float32 (0), int32 (1), bool (2), bfloat16 (3) and float16 (4), elements
-// [start, end). Float → int truncates toward zero (saturating at the int32 range); → bool is
+// Cast between float32 (0), int32 (1), bool (2), bfloat16 (3), float16 (4) and int8 (5), elements
+// [start, end). Float → int truncates toward zero (saturating at the int32 range; → int8, from
+// int32 too, saturating at [-128, 127]; NaN → 0); → bool is
 // x ≠ 0 (NaN is true); float32 → bfloat16 / float16 round to nearest even. The common pairs run
 // f32x4 loops; the others go element by element through float32.
 import { halfToFloat } from './widen';
@@ -14,10 +15,12 @@ import { halfToFloat } from './widen';
 @inline const BF16 = 3;
 // @ts-ignore: decorator
 @inline const F16 = 4;
+// @ts-ignore: decorator
+@inline const I8 = 5;
 
 // @ts-ignore: decorator
 @inline function sizeOfKind(kind: i32): usize {
-  return kind == BOOL ? 1 : kind >= BF16 ? 2 : 4;
+  return kind == BOOL || kind == I8 ? 1 : kind >= BF16 ? 2 : 4;
 }
 
 /** float32 → bfloat16 bits: round to nearest even; NaN stays a (quiet) NaN. */
@@ -58,6 +61,7 @@ function toFloat16(value: f32): u16 {
   if (kind == F32) return load<f32>(p);
   if (kind == I32) return <f32>load<i32>(p);
   if (kind == BOOL) return <f32>load<u8>(p);
+  if (kind == I8) return <f32>load<i8>(p);
   if (kind == BF16) return reinterpret<f32>(<u32>load<u16>(p) << 16);
   return f32x4.extract_lane(halfToFloat(i32x4.splat(<i32>load<u16>(p))), 0);
 }
@@ -75,16 +79,28 @@ export function cast(from: i32, to: i32, x: usize, out: usize, start: i32, end: 
     for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), f32x4.convert_i32x4_s(v128.load(x + (<usize>i << 2))));
   } else if (from == BF16 && to == F32) {
     for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), i32x4.shl(v128.load16x4_u(x + (<usize>i << 1)), 16));
+  } else if (from == I8 && to == F32) {
+    for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(v128.load8x8_s(x + <usize>i))));
+  } else if (from == I8 && to == I32) {
+    for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), i32x4.extend_low_i16x8_s(v128.load8x8_s(x + <usize>i)));
   } else if (from == F16 && to == F32) {
     for (; i + 4 <= end; i += 4) v128.store(out + (<usize>i << 2), halfToFloat(v128.load16x4_u(x + (<usize>i << 1))));
   }
   for (; i < end; i++) {
     const pi = x + <usize>i * si, po = out + <usize>i * so;
-    if (to == I32) {
+    if (to == I8) {
+      if (from == BOOL) store<i8>(po, <i8>load<u8>(pi));
+      else if (from == I32) store<i8>(po, <i8>min(127, max(-128, load<i32>(pi))));
+      else {
+        const value = readAsFloat(from, pi); // NaN → 0 (both comparisons false)
+        store<i8>(po, <i8>(value >= 127 ? 127 : value <= -128 ? -128 : value != value ? 0 : <i32>value));
+      }
+    } else if (to == I32) {
       if (from == BOOL) store<i32>(po, <i32>load<u8>(pi));
+      else if (from == I8) store<i32>(po, <i32>load<i8>(pi));
       else store<i32>(po, <i32>readAsFloat(from, pi));
     } else if (to == BOOL) {
-      const nonzero = from == I32 ? load<i32>(pi) != 0 : from == BOOL ? load<u8>(pi) != 0 : readAsFloat(from, pi) != 0;
+      const nonzero = from == I32 ? load<i32>(pi) != 0 : from == BOOL || from == I8 ? load<u8>(pi) != 0 : readAsFloat(from, pi) != 0;
       store<u8>(po, nonzero ? 1 : 0);
     } else {
       // int32 → float rounds to float32 first, as the reference's Float32Array store does.

@@ -11,6 +11,9 @@ export { softmax, rmsNorm, rope } from './fused';
 export { cast } from './cast';
 export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_NC } from './matmul';
 export { gemv, gemvSplitK, sumPartials, GEMV_NB } from './gemv';
+export { int8Gemv, int8GemvSplitK, int8SumRescale, int8Gemm, INT8_GEMV_NB, INT8_GEMM_NC } from './int8';
+export { int4Gemv, int4Gemm, INT4_GEMV_NB, INT4_GEMM_NC } from './int4';
+export { absMaxQuantize, unpackInt4 } from './quantize';
 
 /** End of the module's static data; the TypeScript arena starts above it. */
 export const HEAP_BASE: usize = __heap_base;

@@ -58,7 +58,7 @@ export const GEMM_NC: i32 = NC;
 }
 
 /** 4 rows (pointers a0..a3, stepping 4 bytes per k) x one packed 8-wide panel over kc → C (ldc bytes). */
-function kernel4x8(a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
+export function kernel4x8(a0: usize, a1: usize, a2: usize, a3: usize, bp: usize, kc: i32, c: usize, ldc: usize, accumulate: bool): void {
   let c00 = i32x4.splat(0), c01 = i32x4.splat(0);
   let c10 = i32x4.splat(0), c11 = i32x4.splat(0);
   let c20 = i32x4.splat(0), c21 = i32x4.splat(0);

@@ -24,6 +24,8 @@ import { verf, vexp, vlog, vtanh } from './simd-math';
 @inline const GELU = 8;
 // @ts-ignore: decorator
 @inline const GELU_TANH = 9;
+// @ts-ignore: decorator
+@inline const ROUND = 10;
 
 // @ts-ignore: decorator
 @inline function applyUnary(op: i32, x: v128): v128 {
@@ -36,6 +38,7 @@ import { verf, vexp, vlog, vtanh } from './simd-math';
     case RSQRT: return f32x4.div(f32x4.splat(1.0), f32x4.sqrt(x));
     case TANH: return vtanh(x);
     case ERF: return verf(x);
+    case ROUND: return f32x4.nearest(x); // half to even
     case GELU: {
       // x·Φ(x) = 0.5·x·(1 + erf(x/√2))
       const e = verf(f32x4.mul(x, f32x4.splat(0.7071067811865476)));
@@ -75,6 +78,7 @@ export function unaryF32(op: i32, x: usize, out: usize, start: i32, end: i32, th
     case TANH: unaryLoop(TANH, x, out, start, end); break;
     case ERF: unaryLoop(ERF, x, out, start, end); break;
     case GELU: unaryLoop(GELU, x, out, start, end); break;
+    case ROUND: unaryLoop(ROUND, x, out, start, end); break;
     default: unaryLoop(GELU_TANH, x, out, start, end); break;
   }
 }

@@ -32,7 +32,7 @@ export function expectDType(kernel: string, argument: string, info: TensorInfo, 
 
 /** dtype codes of assembly/cast.ts. */
 export function castKind(dtype: DType): number {
-  return ['float32', 'int32', 'bool', 'bfloat16', 'float16'].indexOf(dtype);
+  return ['float32', 'int32', 'bool', 'bfloat16', 'float16', 'int8'].indexOf(dtype);
 }
 
 /** Weight kinds of assembly/widen.ts (0 float32, 1 bfloat16, 2 float16). */

@@ -1,8 +1,9 @@
 // Every wasm kernel, registered from one list: all of the reference backend's primitives plus the
-// fused Softmax, RMSNorm, Gelu and Rope.
+// fused Softmax, RMSNorm, Gelu, Rope and AbsMaxQuantize.
 import type { KernelConfig } from '../../kernel-registry.js';
 import { registerKernels } from '../../kernel-registry.js';
 import { absConfig } from './kernels/Abs.js';
+import { absMaxQuantizeConfig } from './kernels/AbsMaxQuantize.js';
 import { addConfig } from './kernels/Add.js';
 import { argMaxConfig } from './kernels/ArgMax.js';
 import { batchMatMulConfig } from './kernels/BatchMatMul.js';
@@ -21,6 +22,8 @@ import { logConfig } from './kernels/Log.js';
 import { logicalAndConfig } from './kernels/LogicalAnd.js';
 import { logicalNotConfig } from './kernels/LogicalNot.js';
 import { logicalOrConfig } from './kernels/LogicalOr.js';
+import { matMulInt4Config } from './kernels/MatMulInt4.js';
+import { matMulInt8Config } from './kernels/MatMulInt8.js';
 import { maxConfig } from './kernels/Max.js';
 import { maximumConfig } from './kernels/Maximum.js';
 import { minConfig } from './kernels/Min.js';
@@ -29,6 +32,7 @@ import { mulConfig } from './kernels/Mul.js';
 import { negConfig } from './kernels/Neg.js';
 import { powConfig } from './kernels/Pow.js';
 import { rmsNormConfig } from './kernels/RMSNorm.js';
+import { roundConfig } from './kernels/Round.js';
 import { ropeConfig } from './kernels/Rope.js';
 import { rsqrtConfig } from './kernels/Rsqrt.js';
 import { sliceConfig } from './kernels/Slice.js';
@@ -39,6 +43,7 @@ import { sumConfig } from './kernels/Sum.js';
 import { tanhConfig } from './kernels/Tanh.js';
 import { topKConfig } from './kernels/TopK.js';
 import { transposeConfig } from './kernels/Transpose.js';
+import { unpackInt4Config } from './kernels/UnpackInt4.js';
 import { whereConfig } from './kernels/Where.js';
 import type { WasmBackend } from './wasm-backend.js';
 
@@ -48,6 +53,8 @@ export const wasmKernels: readonly KernelConfig<WasmBackend>[] = [
   logicalNotConfig, logicalOrConfig, maxConfig, maximumConfig, minConfig, minimumConfig, mulConfig, negConfig,
   powConfig, rmsNormConfig, ropeConfig, rsqrtConfig, sliceConfig, softmaxConfig, sqrtConfig, subConfig, sumConfig,
   tanhConfig, topKConfig, transposeConfig, whereConfig,
+  // Quantization (issue 13).
+  roundConfig, absMaxQuantizeConfig, matMulInt8Config, matMulInt4Config, unpackInt4Config,
 ];
 
 let registered = false;

@@ -16,6 +16,7 @@ export const TASK_NAMES = [
   'unaryF32', 'unaryI32', 'logicalNotU8', 'binaryF32Flat', 'binaryF32Strided', 'binaryI32Strided', 'binaryU8Strided',
   'whereStrided', 'stridedCopy', 'copyRows', 'reduceF32', 'reduceI32', 'reduceU8', 'cast', 'softmax', 'rmsNorm', 'rope',
   'gemm', 'gemmI32', 'gemv', 'gemvSplitK', 'sumPartials',
+  'int8Gemv', 'int8GemvSplitK', 'int8SumRescale', 'int8Gemm', 'int4Gemv', 'int4Gemm', 'absMaxQuantize', 'unpackInt4',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
@@ -25,6 +26,10 @@ export type KernelExports = Record<TaskName | 'gather' | 'cumsum' | 'topK', Kern
   GEMM_SCRATCH_BYTES: WebAssembly.Global;
   GEMM_NC: WebAssembly.Global;
   GEMV_NB: WebAssembly.Global;
+  INT8_GEMV_NB: WebAssembly.Global;
+  INT8_GEMM_NC: WebAssembly.Global;
+  INT4_GEMV_NB: WebAssembly.Global;
+  INT4_GEMM_NC: WebAssembly.Global;
 };
 
 export interface WasmDataId extends DataId {
@@ -266,6 +271,8 @@ function viewAs(buffer: ArrayBufferLike, dtype: DType): StorageValues {
       return new Int32Array(buffer);
     case 'bool':
       return new Uint8Array(buffer);
+    case 'int8':
+      return new Int8Array(buffer);
     default:
       return new Uint16Array(buffer);
   }

@@ -1,6 +1,7 @@
-// x → attrs.dtype between float32, int32, bool, bfloat16 and float16 (assembly/cast.ts). Reads
-// bfloat16/float16 storage directly. Float → int truncates toward zero (saturating outside the
-// int32 range, where the reference wraps); → bool is x ≠ 0; → bfloat16/float16 round to nearest even.
+// x → attrs.dtype between float32, int32, bool, bfloat16, float16 and int8 (assembly/cast.ts).
+// Reads bfloat16/float16/int8 storage directly. Float → int truncates toward zero, saturating at
+// the int32 range (→ int8: at [-128, 127], from int32 too; NaN → 0); → bool is x ≠ 0;
+// → bfloat16/float16 round to nearest even.
 import type { DType } from '../../../dtype.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { sizeOf } from '../../../shape.js';

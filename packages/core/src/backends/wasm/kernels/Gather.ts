@@ -1,5 +1,7 @@
 // x: [...before, n, ...after], indices (int32) → [...before, ...indices.shape, ...after]; ids are
-// checked (negative ids count from the end) before anything is copied.
+// checked (negative ids count from the end) before anything is copied. x is read as stored
+// (storageInputs): rows of a bfloat16 / float16 / int8 table keep its dtype, and the table is
+// never decoded as a whole.
 import { bytesPerElement } from '../../../dtype.js';
 import { TensorzooError } from '../../../errors.js';
 import type { KernelConfig } from '../../../kernel-registry.js';
@@ -10,6 +12,7 @@ import type { WasmBackend } from '../wasm-backend.js';
 export const gatherConfig: KernelConfig<WasmBackend> = {
   kernelName: 'Gather',
   backendName: 'wasm',
+  storageInputs: ['x'],
   kernelFunc(args) {
     const x = args.inputs.x!;
     const indices = args.inputs.indices!;

@@ -6,7 +6,7 @@ import { allocateOutput, expectDType, ptrOf, type WasmKernelArgs } from '../kern
 import type { WasmBackend } from '../wasm-backend.js';
 
 /** assembly/unary.ts op codes. */
-export const unaryOps = { Neg: 0, Abs: 1, Exp: 2, Log: 3, Sqrt: 4, Rsqrt: 5, Tanh: 6, Erf: 7, Gelu: 8, GeluTanh: 9 } as const;
+export const unaryOps = { Neg: 0, Abs: 1, Exp: 2, Log: 3, Sqrt: 4, Rsqrt: 5, Tanh: 6, Erf: 7, Gelu: 8, GeluTanh: 9, Round: 10 } as const;
 
 /** Runs float32 op `code` over x into a new tensor of x's shape. */
 export function runUnaryF32(args: WasmKernelArgs, kernel: string, code: number) {
@@ -15,12 +15,12 @@ export function runUnaryF32(args: WasmKernelArgs, kernel: string, code: number) 
   const out = allocateOutput(args, x.shape, 'float32', kernel);
   const size = out.info.shape.reduce((a, b) => a * b, 1);
   // Work estimate: transcendental ops (exp, log, tanh, erf, gelu) cost ~8 simple ones.
-  const weight = code === unaryOps.Neg || code === unaryOps.Abs || code === unaryOps.Sqrt || code === unaryOps.Rsqrt ? 1 : 8;
+  const weight = code === unaryOps.Neg || code === unaryOps.Abs || code === unaryOps.Round || code === unaryOps.Sqrt || code === unaryOps.Rsqrt ? 1 : 8;
   args.backend.parallel('unaryF32', [code, ptrOf(args, 'x'), out.ptr], size, size * weight, 4);
   return out.info;
 }
 
-export function unaryKernel(kernelName: Exclude<UnaryKernelName, 'LogicalNot'>): KernelConfig<WasmBackend> {
+export function unaryKernel(kernelName: Exclude<UnaryKernelName, 'LogicalNot' | 'Round'>): KernelConfig<WasmBackend> {
   const code = unaryOps[kernelName];
   return {
     kernelName,
