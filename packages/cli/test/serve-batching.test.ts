@@ -36,7 +36,7 @@ describe('ContinuousBatchingEngine', () => {
     const eos = model.preprocessor!.tokenizer.endTokenId;
     const run = (text: string, maxNewTokens: number) =>
       engine.submit({ promptIds: promptIds(text), maxNewTokens, stopTokenIds: [eos] } satisfies SequenceRequest).done;
-    const solo = [];
+    const solo: Awaited<ReturnType<typeof run>>[] = [];
     for (const prompt of prompts) solo.push(await run(prompt, 24));
     prompts.forEach((prompt, index) => {
       const tokens = solo[index]!.tokenIds.filter((id) => id !== eos);

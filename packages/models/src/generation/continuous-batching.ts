@@ -53,7 +53,7 @@ export interface SequenceHandle {
 export interface ContinuousBatchingOptions {
   /** Rows decoded together (running sequences); default 16. */
   maxBatchSize?: number;
-  /** Sequences waiting for a row; submit throws QueueFullError beyond it. Default 64. */
+  /** Sequences waiting beyond the maxBatchSize rows; submit throws QueueFullError beyond it. Default 64. */
   maxQueue?: number;
   /** Prompt tokens prefilled per iteration; default 64. */
   prefillChunk?: number;
@@ -135,7 +135,9 @@ export class ContinuousBatchingEngine {
     if (prompt.length >= this.contextLength)
       argumentError('ContinuousBatchingEngine.submit', 'promptIds', `fewer than ${this.contextLength} tokens (the context length, room for one new token)`, `${prompt.length} tokens`);
     if (!Number.isInteger(request.maxNewTokens) || request.maxNewTokens < 1) argumentError('ContinuousBatchingEngine.submit', 'maxNewTokens', 'a positive integer', String(request.maxNewTokens));
-    if (this.queue.length >= this.maxQueue) throw new QueueFullError(`ContinuousBatchingEngine.submit: the queue is full (${this.queue.length} sequences wait for one of ${this.maxBatchSize} rows)`);
+    const waiting = this.queue.length + (this.prefilling ? 1 : 0) + this.rows.length - this.maxBatchSize;
+    if (waiting >= this.maxQueue)
+      throw new QueueFullError(`ContinuousBatchingEngine.submit: the queue is full (${this.rows.length} sequences run, ${this.queue.length} wait; at most ${this.maxBatchSize} + ${this.maxQueue})`);
     const sampler = getSampler(request.sampler ?? 'greedy');
     let resolve!: (result: SequenceResult) => void;
     let reject!: (error: unknown) => void;
