@@ -5,7 +5,16 @@ import { applyActivation, getActivation, type ActivationFunction, type Activatio
 import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { knownDimension, Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
 import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
+import { int4BlockSizeOf, type QuantizationMode } from './dtype-policy.js';
+import { analyzeQuantization, planProduct, type QuantizationInfo } from './quantization-analysis.js';
+import {
+  assignQuantizedValues, buildQuantizedKernel, checkQuantizeArgs, mergeLoraIntoQuantized, quantizedPolicyAfter, quantizedProduct, quantizedSaveValues,
+  quantizeKernelValues, resolveBlockSize, type QuantizationConfig, type QuantizedKernel,
+} from './quantized-kernel.js';
 import type { Variable } from './variable.js';
+
+/** Dense as an einsum, for the quantized paths (the kernel [in, units] sums over 'b'). */
+const denseQuantizationInfo: QuantizationInfo = analyzeQuantization('ab,bc->ac', 2);
 
 export interface DenseConfig extends LayerConfig {
   units: number;
@@ -42,6 +51,8 @@ export class Dense extends Layer<Tensor, Tensor> {
   private lora: LoraState | null = null;
   private readonly kernelCache = new DerivedTensorCache();
   private readonly biasCache = new DerivedTensorCache();
+  private quantizedKernel: QuantizedKernel | null = null;
+  private savedMerged: Tensor[] = [];
 
   constructor(config: DenseConfig) {
     super(config);
@@ -64,7 +75,10 @@ export class Dense extends Layer<Tensor, Tensor> {
     if (!Array.isArray(shape) || shape.length === 0 || shape.some((size) => Array.isArray(size)))
       argumentError(`Dense '${this.name}'.build`, 'inputShape', 'one shape of rank ≥ 1', inputShape);
     const inputDim = knownDimension(`Dense '${this.name}'.build`, shape, -1);
-    this.kernelWeight = this.addWeight('kernel', [inputDim, this.units], { initializer: this.kernelInitializer });
+    // Keras's build: a quantized policy creates the quantized variables (quantized_build) first.
+    const mode = this.quantizationMode;
+    if (mode) this.buildQuantized(mode, int4BlockSizeOf(this.dtypePolicy), inputDim);
+    else this.kernelWeight = this.addWeight('kernel', [inputDim, this.units], { initializer: this.kernelInitializer });
     if (this.useBias) this.biasWeight = this.addWeight('bias', [this.units], { initializer: this.biasInitializer });
     this.setBuilt();
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
@@ -106,14 +120,15 @@ export class Dense extends Layer<Tensor, Tensor> {
   /** The effective kernel [in, units] (LoRA merged, in the compute dtype, when enabled). Owned by the layer. */
   get kernel(): Tensor {
     const { kernel } = this.requireBuilt('kernel');
-    if (!this.lora) return kernel.value;
+    // Quantized: the stored int8 kernel (packed for int4); LoRA is applied in call().
+    if (!this.lora || this.quantizedKernel) return kernel.value;
     return effectiveWeight(kernel, this.lora, this.computeDtype, this.kernelCache);
   }
 
   /** Adds float32 `lora_kernel_a` [in, rank] and `lora_kernel_b` [rank, units] and freezes the kernel. */
   enableLora(rank: number, options: EnableLoraOptions = {}): void {
     checkEnableLora(this, this.lora, rank, options.loraAlpha);
-    const [inputDim, units] = this.kernelWeight!.shape as [number, number];
+    const [inputDim, units] = (this.quantizedKernel?.kernelShape ?? this.kernelWeight!.shape) as [number, number];
     const a = this.addWeight('lora_kernel_a', [inputDim, rank], { initializer: options.aInitializer ?? 'he_uniform', dtype: 'float32' });
     const b = this.addWeight('lora_kernel_b', [rank, units], { initializer: options.bInitializer ?? 'zeros', dtype: 'float32' });
     this.kernelWeight!.trainable = false;
@@ -122,13 +137,52 @@ export class Dense extends Layer<Tensor, Tensor> {
 
   /** Keras's saved entries: the effective (LoRA-merged) kernel, then the bias if any. Owned by the layer. */
   override saveOwnVariables(): Tensor[] {
-    return [this.kernel, ...(this.biasWeight ? [this.biasWeight.value] : [])];
+    const bias = this.biasWeight ? [this.biasWeight.value] : [];
+    if (!this.quantizedKernel) return [this.kernel, ...bias];
+    // Keras's spec: kernel, bias, kernel_scale[, kernel_zero, g_idx]; LoRA merged and quantized again.
+    for (const tensor of this.savedMerged) tensor.dispose();
+    const merged = this.lora ? mergeLoraIntoQuantized(this.quantizedKernel, denseQuantizationInfo, this.lora) : null;
+    const saved = quantizedSaveValues(this.quantizedKernel, merged);
+    this.savedMerged = merged ? [saved.kernel, saved.scale, ...(saved.zero ? [saved.zero] : [])] : [];
+    return [saved.kernel, ...bias, saved.scale, ...(saved.zero ? [saved.zero] : []), ...(saved.gIdx ? [saved.gIdx] : [])];
   }
 
-  /** Assigns the kernel (and bias); with LoRA on, the factors are reset to zeros (the kernel is merged). */
+  /** Assigns the entries in saveOwnVariables' order; with LoRA on, the factors are reset to zeros (the kernel is merged). */
   override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
     const { kernel, bias } = this.requireBuilt('loadOwnVariables');
-    loadMergedWeights(this, [kernel, ...(bias ? [bias] : [])], this.lora, values);
+    const quantized = this.quantizedKernel;
+    const biasList = bias ? [bias] : [];
+    const targets = quantized ? [quantized.kernel, ...biasList, quantized.scale, ...(quantized.zero ? [quantized.zero, quantized.gIdx!] : [])] : [kernel, ...biasList];
+    loadMergedWeights(this, targets, this.lora, values);
+  }
+
+  /** The quantized kernel's variables (null while float). */
+  get quantized(): QuantizedKernel | null {
+    return this.quantizedKernel;
+  }
+
+  /**
+   * Keras's `quantize(mode, config)`: int8 (`kernel` int8 [in, units], `kernel_scale` [units]) or
+   * int4 (`kernel` packed [in, ceil(units/2)], grouped `kernel_scale`/`kernel_zero` [groups, units]
+   * and `g_idx` [in]; `{blockSize: -1}` per channel: `kernel_scale` [units]). See EinsumDense.quantize.
+   */
+  quantize(mode: QuantizationMode, config: QuantizationConfig = {}): void {
+    checkQuantizeArgs(this, mode);
+    const blockSize = mode === 'int4' ? resolveBlockSize(`Dense '${this.name}'.quantize`, config) : -1;
+    const floatKernel = this.requireBuilt('quantize').kernel;
+    const kernelShape = [...floatKernel.shape];
+    const plan = planProduct(this.name, denseQuantizationInfo, kernelShape);
+    const values = quantizeKernelValues(Float32Array.from(floatKernel.value.dataSync()), mode, blockSize, denseQuantizationInfo, kernelShape, plan);
+    this.kernelCache.dispose();
+    this.removeWeight(floatKernel);
+    this.buildQuantized(mode, blockSize, kernelShape[0]!);
+    assignQuantizedValues(this.quantizedKernel!, values);
+    this.setDTypePolicy(quantizedPolicyAfter(this.dtypePolicy, mode, blockSize));
+  }
+
+  private buildQuantized(mode: QuantizationMode, blockSize: number, inputDim: number): void {
+    this.quantizedKernel = buildQuantizedKernel(this.name, (name, shape, options) => this.addWeight(name, shape, options), mode, blockSize, denseQuantizationInfo, [inputDim, this.units], this.units);
+    this.kernelWeight = this.quantizedKernel.kernel;
   }
 
   call(inputs: Tensor, _options: CallOptions = {}): Tensor {
@@ -137,7 +191,16 @@ export class Dense extends Layer<Tensor, Tensor> {
     if (!(inputs instanceof tz.Tensor) || inputs.rank === 0 || inputs.shape[inputs.rank - 1] !== inputDim)
       argumentError(`Dense '${this.name}'`, 'inputs', `a tensor whose last axis is ${inputDim}`, inputs);
     const dtype = this.computeDtype;
-    let out = castTo(tz.matMul(inputs, effectiveWeight(kernel, this.lora, dtype, this.kernelCache)), dtype);
+    let out: Tensor;
+    if (this.quantizedKernel) {
+      // Keras's _int8_call / _int4_call: the quantized product, + LoRA, cast, then bias and activation.
+      out = quantizedProduct(this.quantizedKernel, inputs, 1, (x, w) => tz.matMul(x, w));
+      if (this.lora) {
+        const input = inputs.dtype === 'float32' ? inputs : tz.cast(inputs, 'float32');
+        out = tz.add(out, tz.mul(tz.matMul(tz.matMul(input, this.lora.a.value), this.lora.b.value), this.lora.scale));
+      }
+      out = castTo(out, dtype);
+    } else out = castTo(tz.matMul(inputs, effectiveWeight(kernel, this.lora, dtype, this.kernelCache)), dtype);
     if (bias) out = castTo(tz.add(out, effectiveWeight(bias, null, dtype, this.biasCache)), dtype);
     return applyActivation(this.activationFunction, out);
   }
@@ -161,6 +224,8 @@ export class Dense extends Layer<Tensor, Tensor> {
   }
 
   override dispose(): void {
+    for (const tensor of this.savedMerged) tensor.dispose();
+    this.savedMerged = [];
     this.kernelCache.dispose();
     this.biasCache.dispose();
     super.dispose();

@@ -7,6 +7,9 @@ import { argumentError, TensorzooError, type Tensor } from '@tensorzoo/core';
 import { get as getInitializer, serialize, type Initializer, type InitializerIdentifier } from './initializers.js';
 import { Layer, type CallOptions, type InputShape, type LayerConfig, type Shape } from './layer.js';
 import { castTo, checkEnableLora, DerivedTensorCache, effectiveWeight, loadMergedWeights, LoraState, type EnableLoraOptions } from './lora.js';
+import { int4BlockSizeOf, type QuantizationMode } from './dtype-policy.js';
+import { assignTableValues, buildQuantizedTable, lookupQuantized, mergeLoraIntoTable, quantizeTableValues, type QuantizedTable } from './quantized-embedding.js';
+import { checkQuantizeArgs, quantizedPolicyAfter, resolveBlockSize, type QuantizationConfig } from './quantized-kernel.js';
 import type { Variable } from './variable.js';
 
 export interface EmbeddingConfig extends LayerConfig {
@@ -38,6 +41,8 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
   protected embeddingsWeight: Variable | null = null;
   protected lora: LoraState | null = null;
   protected readonly embeddingsCache = new DerivedTensorCache();
+  protected quantizedTable: QuantizedTable | null = null;
+  private savedMerged: Tensor[] = [];
 
   constructor(config: EmbeddingConfig) {
     super(config);
@@ -60,7 +65,10 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
 
   /** The input shape is not needed: the table is [inputDim, outputDim]. */
   override build(_inputShape?: InputShape): void {
-    this.embeddingsWeight = this.addWeight('embeddings', [this.inputDim, this.outputDim], { initializer: this.embeddingsInitializer });
+    // Keras's build: a quantized policy (read from a quantized preset) creates the quantized table.
+    const mode = this.quantizationMode;
+    if (mode) this.buildQuantizedTable(mode, int4BlockSizeOf(this.dtypePolicy));
+    else this.embeddingsWeight = this.addWeight('embeddings', [this.inputDim, this.outputDim], { initializer: this.embeddingsInitializer });
     this.setBuilt();
     if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
   }
@@ -98,7 +106,8 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
   /** The effective table: the variable's value, or cast(E + (alpha/r)·A@B, compute dtype) with LoRA. Owned by the layer. */
   get embeddings(): Tensor {
     const table = this.requireBuilt('embeddings');
-    if (!this.lora) return table.value;
+    // Quantized: the stored int8 table (packed for int4); LoRA is applied in call(), not merged here.
+    if (!this.lora || this.quantizedTable) return table.value;
     return effectiveWeight(table, this.lora, this.computeDtype, this.embeddingsCache);
   }
 
@@ -113,12 +122,65 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
 
   /** Keras's saved entries: the effective (LoRA-merged) table, then any reverse table. Owned by the layer. */
   override saveOwnVariables(): Tensor[] {
-    return [this.embeddings, ...this.extraTables().map((variable) => variable.value)];
+    const table = this.quantizedTable;
+    if (!table) return [this.embeddings, ...this.extraTables().map((variable) => variable.value)];
+    // Keras's spec: embeddings, embeddings_scale[, embeddings_zero, g_idx]; with LoRA, merged and quantized again.
+    for (const tensor of this.savedMerged) tensor.dispose();
+    this.savedMerged = [];
+    if (!this.lora) return this.quantizedVariables().map((variable) => variable.value);
+    const merged = mergeLoraIntoTable(table, this.lora);
+    this.savedMerged = [
+      tz.keep(tz.tensor(merged.embeddings, table.embeddings.shape, 'int8')),
+      tz.keep(tz.tensor(merged.scale, table.scale.shape, 'float32')),
+      ...(merged.zero ? [tz.keep(tz.tensor(merged.zero, table.zero!.shape, 'int8'))] : []),
+    ];
+    return [...this.savedMerged, ...(table.gIdx ? [table.gIdx.value] : [])];
   }
 
-  /** Assigns the table(s); with LoRA on, the factors are reset to zeros (the table is merged). */
+  /** Assigns the table(s) in saveOwnVariables' order; with LoRA on, the factors are reset to zeros (the table is merged). */
   override loadOwnVariables(values: readonly (Tensor | ArrayLike<number>)[]): void {
-    loadMergedWeights(this, [this.requireBuilt('loadOwnVariables'), ...this.extraTables()], this.lora, values);
+    const targets = this.quantizedTable ? this.quantizedVariables() : [this.requireBuilt('loadOwnVariables'), ...this.extraTables()];
+    loadMergedWeights(this, targets, this.lora, values);
+  }
+
+  /** The quantized table's variables (null while float): embeddings, scale, zero, gIdx. */
+  get quantized(): QuantizedTable | null {
+    return this.quantizedTable;
+  }
+
+  /**
+   * Keras's `quantize(mode, config)` for the table: int8 (per-row abs-max, `embeddings_scale`
+   * [inputDim]) or int4 (grouped along outputDim, block 128 by default: packed `embeddings`,
+   * `embeddings_scale`/`embeddings_zero` [inputDim, groups], `g_idx`; `{blockSize: -1}` per
+   * channel). The policy becomes 'int8_from_<policy>' / 'int4/<block>_from_<policy>'. Keras's
+   * errors: not built, already quantized, a mode other than 'int8'/'int4'.
+   */
+  quantize(mode: QuantizationMode, config: QuantizationConfig = {}): void {
+    checkQuantizeArgs(this, mode);
+    const blockSize = mode === 'int4' ? resolveBlockSize(`${this.constructor.name} '${this.name}'.quantize`, config) : -1;
+    this.checkQuantizable();
+    const floatTable = this.requireBuilt('quantize');
+    const values = quantizeTableValues(Float32Array.from(floatTable.value.dataSync()), mode, blockSize, this.inputDim, this.outputDim);
+    this.embeddingsCache.dispose();
+    this.removeWeight(floatTable);
+    this.buildQuantizedTable(mode, blockSize);
+    assignTableValues(this.quantizedTable!, values);
+    this.afterQuantize(config);
+    this.setDTypePolicy(quantizedPolicyAfter(this.dtypePolicy, mode, blockSize));
+  }
+
+  /** Subclass hooks: refuse what cannot be quantized; keep config options. */
+  protected checkQuantizable(): void {}
+  protected afterQuantize(_config: QuantizationConfig): void {}
+
+  protected buildQuantizedTable(mode: QuantizationMode, blockSize: number): void {
+    this.quantizedTable = buildQuantizedTable((name, shape, options) => this.addWeight(name, shape, options), mode, blockSize, this.inputDim, this.outputDim);
+    this.embeddingsWeight = this.quantizedTable.embeddings;
+  }
+
+  private quantizedVariables(): Variable[] {
+    const table = this.quantizedTable!;
+    return [table.embeddings, table.scale, ...(table.zero ? [table.zero, table.gIdx!] : [])];
   }
 
   /** Tables stored after the embeddings (ReversibleEmbedding's untied reverse table). */
@@ -141,7 +203,11 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
       if (id < 0 || id >= this.inputDim)
         argumentError(`${this.constructor.name} '${this.name}'`, 'inputs', `ids in [0, ${this.inputDim})`, `id ${id} at flat index ${index}`);
     }
-    return castTo(tz.gather(this.embeddings, ids, 0), this.computeDtype);
+    if (!this.quantizedTable) return castTo(tz.gather(this.embeddings, ids, 0), this.computeDtype);
+    // Keras's _int8_call / _int4_call: gathered rows dequantized, + (alpha/r)·A[ids]@B, cast.
+    let out = lookupQuantized(this.quantizedTable, ids);
+    if (this.lora) out = tz.add(out, tz.mul(tz.matMul(tz.gather(this.lora.a.value, ids, 0), this.lora.b.value), this.lora.scale));
+    return castTo(out, this.computeDtype);
   }
 
   /** ids != 0 when maskZero, else null. The caller owns the mask. */
@@ -168,6 +234,8 @@ export class Embedding<Output = Tensor> extends Layer<Tensor, Output> {
   }
 
   override dispose(): void {
+    for (const tensor of this.savedMerged) tensor.dispose();
+    this.savedMerged = [];
     this.embeddingsCache.dispose();
     super.dispose();
   }

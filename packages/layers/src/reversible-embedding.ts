@@ -9,7 +9,22 @@ import { promoteFloat, type FloatDType } from './dtype-policy.js';
 import { Embedding, type EmbeddingConfig } from './embedding.js';
 import type { CallOptions, InputShape, Shape } from './layer.js';
 import { castTo } from './lora.js';
+import { TensorzooError } from '@tensorzoo/core';
+import { int4BlockSizeOf } from './dtype-policy.js';
+import { dequantizeTableHost, reverseQuantized } from './quantized-embedding.js';
+import { detached, type QuantizationConfig } from './quantized-kernel.js';
 import type { Variable } from './variable.js';
+
+/** ReversibleEmbedding's quantize options: Embedding's, plus whether the int4 logits path quantizes its inputs. */
+export interface ReversibleQuantizationConfig extends QuantizationConfig {
+  /**
+   * int4 only: quantize the hidden states (abs-max, int8) before the logits product, as Keras's
+   * ReversibleEmbedding does when its int4 layer is built from a policy without a config. Default
+   * false: Keras's `quantize('int4')` (Int4QuantizationConfig: weight-only) leaves them float, and
+   * KerasHub's int4 reference logits were computed that way.
+   */
+  quantizeReverseInputs?: boolean;
+}
 
 export interface ReversibleEmbeddingConfig extends EmbeddingConfig {
   tieWeights?: boolean;
@@ -35,6 +50,7 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
   readonly reverseDtype: FloatDType | null;
   readonly logitSoftCap: number | null;
   private reverseWeight: Variable | null = null;
+  private quantizeReverseInputs = false;
 
   constructor(config: ReversibleEmbeddingConfig) {
     super(config);
@@ -50,6 +66,14 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
 
   /** Creates `embeddings`, then `reverse_embeddings` when untied, then LoRA factors if configured (Keras's order). */
   override build(_inputShape?: InputShape): void {
+    const mode = this.quantizationMode;
+    if (mode) {
+      this.checkQuantizable();
+      this.buildQuantizedTable(mode, int4BlockSizeOf(this.dtypePolicy));
+      this.setBuilt();
+      if (this.configuredLoraRank) this.enableLora(this.configuredLoraRank, { loraAlpha: this.configuredLoraAlpha });
+      return;
+    }
     this.embeddingsWeight = this.addWeight('embeddings', [this.inputDim, this.outputDim], { initializer: this.embeddingsInitializer });
     if (!this.tieWeights)
       this.reverseWeight = this.addWeight('reverse_embeddings', [this.outputDim, this.inputDim], { initializer: this.embeddingsInitializer });
@@ -68,6 +92,20 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
     return options.reverse ? [...inputShape.slice(0, -1), this.inputDim] : super.computeOutputShape(inputShape);
   }
 
+  /** Quantizes the table (see Embedding.quantize); `config.quantizeReverseInputs` for the int4 logits path. */
+  override quantize(mode: 'int8' | 'int4', config: ReversibleQuantizationConfig = {}): void {
+    super.quantize(mode, config);
+  }
+
+  protected override checkQuantizable(): void {
+    if (!this.tieWeights)
+      throw new TensorzooError(`ReversibleEmbedding '${this.name}': quantizing an untied reverse_embeddings table is not supported yet (tieWeights: false); Gemma ties its weights`);
+  }
+
+  protected override afterQuantize(config: ReversibleQuantizationConfig): void {
+    this.quantizeReverseInputs = config.quantizeReverseInputs ?? false;
+  }
+
   protected override extraTables(): Variable[] {
     return this.reverseWeight ? [this.reverseWeight] : [];
   }
@@ -81,6 +119,7 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
     this.requireBuilt('call');
     if (!(inputs instanceof tz.Tensor) || inputs.rank === 0 || inputs.shape[inputs.rank - 1] !== this.outputDim)
       argumentError(`ReversibleEmbedding '${this.name}'`, 'inputs', `hidden states whose last axis is ${this.outputDim} (reverse call)`, inputs);
+    if (this.quantizedTable) return this.softCap(this.reverseQuantizedLogits(inputs));
     let hidden = inputs;
     let table = this.tieWeights ? this.embeddings : this.reverseWeight!.value;
     if (this.reverseDtype) {
@@ -89,15 +128,34 @@ export class ReversibleEmbedding extends Embedding<Tensor> {
     }
     // No autocast here (as Keras): bfloat16 hidden with a float32 table promotes to float32 logits.
     const dtype = promoteFloat(hidden.dtype as FloatDType, table.dtype as FloatDType);
-    let logits = castTo(tz.matMul(hidden, table, { transposeB: this.tieWeights }), dtype);
-    if (this.logitSoftCap !== null) {
-      // Each step rounds to the logits' dtype, as the same ops would in that dtype.
-      const cap = this.logitSoftCap;
-      logits = castTo(tz.div(logits, cap), dtype);
-      logits = castTo(tz.tanh(logits), dtype);
-      logits = castTo(tz.mul(logits, cap), dtype);
-    }
-    return logits;
+    return this.softCap(castTo(tz.matMul(hidden, table, { transposeB: this.tieWeights }), dtype));
+  }
+
+  /** cap·tanh(logits / cap) when a soft cap is set; each step rounds to the logits' dtype. */
+  private softCap(logits: Tensor): Tensor {
+    if (this.logitSoftCap === null) return logits;
+    const dtype = logits.dtype;
+    const cap = this.logitSoftCap;
+    logits = castTo(tz.div(logits, cap), dtype);
+    logits = castTo(tz.tanh(logits), dtype);
+    return castTo(tz.mul(logits, cap), dtype);
+  }
+
+  /**
+   * Keras's quantized reverse paths (no LoRA there, as in Keras), in the compute dtype. While a
+   * gradient tape records, the hidden states' gradient flows through the dequantized table
+   * (a straight-through estimate; the value stays exactly the quantized one): see quantizedProduct.
+   */
+  private reverseQuantizedLogits(hidden: Tensor): Tensor {
+    const table = this.quantizedTable!;
+    if (!tz.engine.isRecording) return castTo(reverseQuantized(table, hidden, this.quantizeReverseInputs), this.computeDtype);
+    const copy = detached(hidden);
+    const value = reverseQuantized(table, copy, this.quantizeReverseInputs);
+    const floatTable = tz.tensor(dequantizeTableHost(table), [this.inputDim, this.outputDim], 'float32');
+    const asFloat = (x: Tensor) => (x.dtype === 'float32' ? x : tz.cast(x, 'float32'));
+    const tracked = tz.matMul(asFloat(hidden), floatTable, { transposeB: true });
+    const untracked = tz.matMul(asFloat(copy), floatTable, { transposeB: true });
+    return castTo(tz.add(value, tz.sub(tracked, untracked)), this.computeDtype);
   }
 
   /** A new ReversibleEmbedding from getConfig() output (without weights). */

@@ -3,20 +3,10 @@
 // call paths against an independent float64 composition of Keras's formulas; Keras's variables,
 // policies and errors.
 import * as tz from '@tensorzoo/core';
-import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { Dense, EinsumDense } from '@tensorzoo/layers';
 import { describeBackends, expectClose, take } from './harness.js';
-import { naiveAbsMax, naiveGrouped, naiveUnpack } from './naive-quantization.js';
-
-const folder = new URL('./fixtures/quantization/', import.meta.url);
-const manifest = JSON.parse(readFileSync(new URL('manifest.json', folder), 'utf8')) as Record<string, { shape: number[]; dtype: 'float32' | 'int8' }>;
-export function fixture(name: string): { shape: number[]; values: Float32Array | Int8Array } {
-  const bytes = readFileSync(new URL(`${name}.bin`, folder));
-  const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  const { shape, dtype } = manifest[name]!;
-  return { shape, values: dtype === 'int8' ? new Int8Array(buffer) : new Float32Array(buffer) };
-}
+import { fixture } from './quantization-fixtures.js';
 
 const gemmaLayers: { name: string; equation: string; input: number[]; output: (number | null)[] }[] = [
   { name: 'query', equation: 'btd,ndh->btnh', input: [1, 1, 32], output: [null, 4, 8] },
