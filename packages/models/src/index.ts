@@ -11,3 +11,8 @@ export * as io from './io/index.js';
 // presets/index.ts, because it reads the embedded model's vocabulary through gemma/.
 export { writeRandomPreset, type RandomPresetOptions, type RandomPresetResult } from './presets/random-preset.js';
 export { padSentencePieceModel } from './presets/padded-vocabulary.js';
+// Export to GGUF (llama.cpp, ollama) and to a Hugging Face folder (tensorzoo export).
+export { exportPreset, openExportSource, type ExportPresetOptions } from './presets/export-preset.js';
+export { exportGemmaToGguf, planGemmaGguf, type GgufExportType } from './io/gguf-export.js';
+export { exportGemmaToHuggingFace, huggingFaceConfig, type GemmaExportSource } from './io/hf-export.js';
+export { writeGguf, type GgufTensor, type WriteGgufOptions } from './io/gguf-write.js';
