@@ -185,6 +185,20 @@ describe(`gpujs kernels against the reference backend (mode ${mode})`, () => {
     const after = gpujsBackendInfo().stats;
     expect(after.deviceRuns - before.deviceRuns, 'device runs').toBeGreaterThanOrEqual(7);
     await expectParity('unpackInt4 (host)', [int8([5, 4])], (p) => tz.unpackInt4(p, 7));
+    const quantizeThenMultiply = (x: tz.Tensor, b: tz.Tensor, s: tz.Tensor) => {
+      const { quantized, scale } = tz.absMaxQuantize(x);
+      return [quantized, scale, tz.matMulInt8(quantized, scale, b, s)];
+    };
+    await expectParity('absMaxQuantize then matMulInt8', [floats(random, [5, 70], -3, 3), int8([70, 9]), floats(random, [9], 0.5, 9)], quantizeThenMultiply);
+    // Activations quantized on the device stay there (the cast to int8 included) until read.
+    const backend = tz.engine.findBackend('gpujs') as GpujsBackend;
+    const x = tz.tensor(floats(random, [3, 40]).values as Float32Array, [3, 40]);
+    const b = tz.tensor(int8([40, 6]).values as Int8Array, [40, 6], 'int8');
+    const s = tz.tensor(floats(random, [6], 0.5, 2).values as Float32Array, [6]);
+    const start = backend.stats.readbacks;
+    const out = tz.tidy(() => quantizeThenMultiply(tz.exp(x), b, s)[2]!);
+    expect(backend.stats.readbacks, 'no readback between device kernels').toBe(start);
+    tz.dispose([x, b, s, out]);
     await expectParity('gather int8 rows (host, as stored)', [int8([6, 4]), ints(random, [3], 0, 6)], (t, ids) => tz.gather(t, ids));
   });
 
