@@ -383,6 +383,7 @@ describeBackends('quantization', ({ test }) => {
     expectError(() => tz.packInt4(nine), 'packInt4', "argument 'values'", 'int4 values in [-8, 7]', 'received 9 at flat index 0');
     expectError(() => tz.packInt4(floats), 'packInt4', "argument 'values'", 'an int8 (or int32) tensor');
     expectError(() => tz.cast(floats, 'int4' as never), 'cast', "argument 'dtype'", 'int8');
+    expectError(() => tz.randomNormal([2], { dtype: 'int8' }), 'randomNormal', "argument 'dtype'", 'a float dtype', 'int8');
     tz.dispose([floats, int8, scale2, int32, bools, empty, four, scale3, wideA, nine, packed, scale, zero, a]);
   });
 });

@@ -1,6 +1,6 @@
 // Creating tensors from host values, constants and seeded random distributions.
 import { engine } from '../engine.js';
-import { allocate, allDTypes, encodeStorage, saturateToInt8, type DType, type StorageValues } from '../dtype.js';
+import { allocate, allDTypes, encodeStorage, isFloatDType, saturateToInt8, type DType, type StorageValues } from '../dtype.js';
 import { argumentError } from '../errors.js';
 import { formatShape, sizeOf, type Shape } from '../shape.js';
 import type { NestedArray, Tensor } from '../tensor.js';
@@ -143,7 +143,7 @@ function randomTensor(op: string, shape: Shape, options: RandomOptions, draw: (n
   checkShape(op, shape);
   const dtype = options.dtype ?? 'float32';
   checkDType(op, dtype);
-  if (dtype === 'bool' || dtype === 'int32') argumentError(op, 'dtype', 'a float dtype', dtype);
+  if (!isFloatDType(dtype)) argumentError(op, 'dtype', 'a float dtype', dtype);
   const generator = generatorFor(options.seed);
   const next = useNormal ? () => generator.nextNormal() : () => generator.nextFloat();
   const values = new Float32Array(sizeOf(shape));
