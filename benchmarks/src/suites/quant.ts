@@ -276,7 +276,11 @@ const suite: Suite = {
         const contenders = threads.map((count) => decodeContender(model, count, newTokens));
         process.stderr.write(`[${group}] decode-${mode}\n`);
         const tokens = (ms: number) => ({ 'tokens/s': { value: (newTokens * 1000) / ms, unit: 'tokens/s' } });
-        results.push(...(await measure('quant', `decode-${mode}`, group, contenders, tokens, settings(options.quick ? 3 : 5))));
+        try {
+          results.push(...(await measure('quant', `decode-${mode}`, group, contenders, tokens, settings(options.quick ? 3 : 5))));
+        } catch (error) {
+          process.stderr.write(`[${group}] decode-${mode}: FAILED, not measured: ${error instanceof Error ? error.message : String(error)}\n`);
+        }
       }
     }
     return results;
@@ -299,6 +303,8 @@ const suite: Suite = {
           const verdict = threads === 1 ? (ratio >= 0.8 ? 'met    ' : 'MISSED ') : '       ';
           lines.push(`${verdict}[${group}] int8 GEMV ${threads} thread(s) ${int8.toFixed(2)} GB/s of weights = ${ratio.toFixed(2)} × copy loop ${copy.toFixed(2)} GB/s${target}${read ? `; ${(int8 / read).toFixed(2)} × read loop ${read.toFixed(2)} GB/s` : ''}`);
         }
+        const decodes = MODES.map((mode) => [mode, median(`decode-${mode}`, 'tensorzoo-wasm', threads, group, 'tokens/s')] as const).filter(([, value]) => value);
+        if (decodes.length) lines.push(`        [${group}] decode ${threads} thread(s), tokens/s: ${decodes.map(([mode, value]) => `${mode} ${value!.toFixed(1)}`).join(', ')}`);
         const decode8 = median('decode-int8', 'tensorzoo-wasm', threads, group, 'tokens/s');
         const decode16 = median('decode-bfloat16', 'tensorzoo-wasm', threads, group, 'tokens/s');
         if (decode8 && decode16)
