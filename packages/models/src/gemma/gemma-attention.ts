@@ -4,6 +4,7 @@ import {
   einsum, mul, reshape, rotaryEmbedding, slice, softmax, stack, concat, tanh, tidy, type Tensor,
 } from '@tensorzoo/core';
 import { Dropout, EinsumDense, Layer, type LayerConfig } from '@tensorzoo/layers';
+import { quantizedLayerPolicy, type LayerQuantization } from './gemma-quantization.js';
 
 export interface GemmaAttentionConfig extends LayerConfig {
   headDim: number;
@@ -15,6 +16,8 @@ export interface GemmaAttentionConfig extends LayerConfig {
   useSlidingWindowAttention?: boolean;
   slidingWindowSize?: number;
   dropout?: number;
+  /** Sublayers built quantized: 'query', 'key', 'value', 'attention_output' → Keras policy mode. */
+  quantizedLayers?: Readonly<Record<string, LayerQuantization>> | null;
 }
 
 export interface AttentionCallOptions {
@@ -42,6 +45,7 @@ export class CachedGemmaAttention extends Layer {
   readonly useSlidingWindowAttention: boolean;
   readonly slidingWindowSize: number;
   readonly dropout: number;
+  readonly quantizedLayers: Readonly<Record<string, LayerQuantization>>;
   queryDense!: EinsumDense;
   keyDense!: EinsumDense;
   valueDense!: EinsumDense;
@@ -58,6 +62,7 @@ export class CachedGemmaAttention extends Layer {
     this.useSlidingWindowAttention = config.useSlidingWindowAttention ?? false;
     this.slidingWindowSize = config.slidingWindowSize ?? 4096;
     this.dropout = config.dropout ?? 0;
+    this.quantizedLayers = config.quantizedLayers ?? {};
   }
 
   override build(inputShape: readonly (number | null)[]): void {
@@ -65,15 +70,17 @@ export class CachedGemmaAttention extends Layer {
     const K = this.numKeyValueHeads;
     const H = this.headDim;
     const hiddenDim = inputShape[inputShape.length - 1]!;
-    const common = { dtype: this.dtype, kernelInitializer: 'glorot_uniform' };
-    this.queryDense = this.trackLayer(new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, N, H], name: 'query', ...common }));
+    const common = { kernelInitializer: 'glorot_uniform' };
+    // A quantized layer gets its Keras policy (int8_from_float32, int4/128_from_float32) and builds its quantized variables.
+    const dtype = (name: string) => quantizedLayerPolicy(this.quantizedLayers[name], this.dtype);
+    this.queryDense = this.trackLayer(new EinsumDense({ equation: 'btd,ndh->btnh', outputShape: [null, N, H], name: 'query', dtype: dtype('query'), ...common }));
     this.queryDense.build(inputShape);
-    this.keyDense = this.trackLayer(new EinsumDense({ equation: 'bsd,kdh->bskh', outputShape: [null, K, H], name: 'key', ...common }));
+    this.keyDense = this.trackLayer(new EinsumDense({ equation: 'bsd,kdh->bskh', outputShape: [null, K, H], name: 'key', dtype: dtype('key'), ...common }));
     this.keyDense.build(inputShape);
-    this.valueDense = this.trackLayer(new EinsumDense({ equation: 'bsd,kdh->bskh', outputShape: [null, K, H], name: 'value', ...common }));
+    this.valueDense = this.trackLayer(new EinsumDense({ equation: 'bsd,kdh->bskh', outputShape: [null, K, H], name: 'value', dtype: dtype('value'), ...common }));
     this.valueDense.build(inputShape);
     if (this.dropout > 0) this.dropoutLayer = this.trackLayer(new Dropout({ rate: this.dropout, dtype: this.dtype }));
-    this.outputDense = this.trackLayer(new EinsumDense({ equation: 'btnh,nhd->btd', outputShape: [null, hiddenDim], name: 'attention_output', ...common }));
+    this.outputDense = this.trackLayer(new EinsumDense({ equation: 'btnh,nhd->btd', outputShape: [null, hiddenDim], name: 'attention_output', dtype: dtype('attention_output'), ...common }));
     this.outputDense.build([inputShape[0] ?? null, inputShape[1] ?? null, N, H]);
     super.build(inputShape);
   }

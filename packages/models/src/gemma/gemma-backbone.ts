@@ -1,7 +1,7 @@
 // GemmaBackbone (KerasHub keras_hub/src/models/gemma/gemma_backbone.py, spec §1): token ids →
 // final-normalized hidden states [B, T, D]. Gemma 1 and 2 (post norms, soft caps, sliding window).
 import { argumentError, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
-import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling } from '@tensorzoo/layers';
+import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling, type Layer } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
 import { gemmaVariableSpecs, queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
 import { GemmaDecoderBlock } from './gemma-decoder-block.js';
@@ -9,6 +9,7 @@ import { gemmaBackboneFromPreset, presetBackboneConfig, type FromPresetOptions }
 import { enableBackboneLora, loadBackboneLora, saveBackboneLora, type LoraState } from './gemma-lora.js';
 import { saveGemmaBackboneToPreset, type SaveToPresetOptions } from './gemma-save.js';
 import { gemmaLayoutMap, type DeviceMesh, type LayoutMap } from '../distribution/index.js';
+import { quantizeGemmaBackbone, quantizedLayerPolicy, type QuantizationMode, type QuantizeOptions } from './gemma-quantization.js';
 import { gemmaPresets, type GemmaPreset } from '../presets/index.js';
 
 export type IdsInput = Tensor | number[][] | Int32Array;
@@ -29,6 +30,7 @@ export interface CachedForward {
 
 export class GemmaBackbone extends Model {
   readonly config: ResolvedGemmaConfig;
+  /** The resolved configuration; `quantize(mode)` replaces it (its quantizedLayers). */
   readonly transformerLayers: GemmaDecoderBlock[] = [];
   private readonly embedding: ReversibleEmbedding;
   readonly layerNorm: RMSNormalization;
@@ -40,6 +42,14 @@ export class GemmaBackbone extends Model {
     // === Layers ===
     const { vocabularySize, hiddenDim, numLayers } = resolved;
     this.embedding = this.trackLayer(
+    // Layers named in quantizedLayers are built quantized (Keras's quantized_build from their policy).
+    const quantized = resolved.quantizedLayers ?? {};
+    const blockQuantized = (index: number) =>
+      Object.fromEntries(
+        Object.entries(quantized)
+          .filter(([path]) => path.startsWith(`decoder_block_${index}/`))
+          .map(([path, mode]) => [path.slice(`decoder_block_${index}/`.length), mode]),
+      );
       new ReversibleEmbedding({
         inputDim: vocabularySize,
         outputDim: hiddenDim,
@@ -47,7 +57,7 @@ export class GemmaBackbone extends Model {
         embeddingsInitializer: new VarianceScaling({ scale: 1, mode: 'fan_in', distribution: 'untruncated_normal' }),
         logitSoftCap: resolved.finalLogitSoftCap,
         name: 'token_embedding',
-        dtype: resolved.dtype,
+        dtype: quantizedLayerPolicy(quantized.token_embedding, resolved.dtype),
       }),
     );
     this.embedding.build([null, null]);
@@ -67,6 +77,7 @@ export class GemmaBackbone extends Model {
           slidingWindowSize: resolved.slidingWindowSize,
           dropout: resolved.dropout,
           name: `decoder_block_${index}`,
+          quantizedLayers: blockQuantized(index),
           dtype: resolved.dtype,
         }),
       );
@@ -259,3 +270,27 @@ export class GemmaBackbone extends Model {
     return new GemmaBackbone(config);
   }
 }
+  // === Quantization ===
+
+  /**
+   * Keras's Model.quantize(mode): quantizes the token embedding and every EinsumDense ('int8':
+   * per-channel abs-max int8, activations quantized per token at call time; 'int4': Keras's
+   * default grouped int4, block 128, with zero points), skipping the norms as Keras does. The
+   * float weights are replaced, not kept. Quantizing twice is Keras's "already quantized" error.
+   */
+  quantize(mode: QuantizationMode, options: QuantizeOptions = {}): void {
+    const quantizedLayers = quantizeGemmaBackbone(this, mode, options);
+    (this as { config: ResolvedGemmaConfig }).config = { ...this.config, quantizedLayers };
+  }
+
+  /** Quantized layer path → Keras policy mode ('int8', 'int4/128'); empty when not quantized. */
+  get quantizedLayers(): Readonly<Record<string, string>> {
+    return this.config.quantizedLayers ?? {};
+  }
+
+  /** Every layer below the backbone, depth first in creation order. */
+  get allLayers(): Layer[] {
+    const walk = (layer: Layer): Layer[] => layer.layers.flatMap((child) => [child, ...walk(child)]);
+    return walk(this);
+  }
+

@@ -3,6 +3,7 @@
 import { add, gelu, mul, tidy, type Tensor } from '@tensorzoo/core';
 import { Dropout, EinsumDense, Layer, RMSNormalization, type LayerConfig } from '@tensorzoo/layers';
 import { CachedGemmaAttention } from './gemma-attention.js';
+import { quantizedLayerPolicy, type LayerQuantization } from './gemma-quantization.js';
 
 export interface GemmaDecoderBlockConfig extends LayerConfig {
   intermediateDim: number;
@@ -17,6 +18,8 @@ export interface GemmaDecoderBlockConfig extends LayerConfig {
   useSlidingWindowAttention: boolean;
   slidingWindowSize: number;
   dropout: number;
+  /** Sublayers built quantized, by path below the block ('ffw_linear', 'attention/query') → Keras policy mode. */
+  quantizedLayers?: Readonly<Record<string, LayerQuantization>> | null;
 }
 
 export interface DecoderBlockCallOptions {
@@ -66,6 +69,11 @@ export class GemmaDecoderBlock extends Layer {
         useSlidingWindowAttention: config.useSlidingWindowAttention,
         slidingWindowSize: config.slidingWindowSize,
         dropout: config.dropout,
+        quantizedLayers: Object.fromEntries(
+          Object.entries(config.quantizedLayers ?? {})
+            .filter(([path]) => path.startsWith('attention/'))
+            .map(([path, mode]) => [path.slice('attention/'.length), mode]),
+        ),
         name: 'attention',
         dtype: this.dtype,
       }),
@@ -79,7 +87,8 @@ export class GemmaDecoderBlock extends Layer {
     this.preFfwNorm = norm('pre_ffw_norm');
     if (config.usePostFfwNorm) this.postFfwNorm = norm('post_ffw_norm');
     const dense = (name: string, equation: string, outputWidth: number, inputWidth: number) => {
-      const layer = this.trackLayer(new EinsumDense({ equation, outputShape: [null, outputWidth], name, dtype: this.dtype, kernelInitializer: 'glorot_uniform' }));
+      const dtype = quantizedLayerPolicy(config.quantizedLayers?.[name], this.dtype);
+      const layer = this.trackLayer(new EinsumDense({ equation, outputShape: [null, outputWidth], name, dtype, kernelInitializer: 'glorot_uniform' }));
       layer.build([inputShape[0] ?? null, inputShape[1] ?? null, inputWidth]);
       return layer;
     };

@@ -7,6 +7,7 @@ import type { Variable } from '@tensorzoo/layers';
 import { gemmaH5PathFor, readJson, readKerasWeights, readSafetensors, type StoredTensor } from '../io/index.js';
 import { GemmaBackbone } from './gemma-backbone.js';
 import { fromKerasConfig, type GemmaBackboneConfig, type GemmaDType } from './gemma-config.js';
+import { loadLayerWeightsInto } from './gemma-layer-loader.js';
 
 export interface LoadProgress {
   label: string;
@@ -24,6 +25,8 @@ export interface LoadOptions {
   config?: Partial<GemmaBackboneConfig>;
 }
 
+  /** Quantize after loading ('int8' or 'int4', as `quantize(mode)`); a quantized preset loads quantized without it. */
+  quantize?: 'int8' | 'int4';
 export type PresetFormat = 'keras' | 'transformers';
 
 /** Which loader a folder needs, from its config.json (KerasHub's dispatch order). */
@@ -111,6 +114,7 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
     backbone.dispose();
     throw error;
   }
+    if (options.quantize !== undefined) backbone.quantize(options.quantize);
   return backbone;
 }
 
@@ -120,6 +124,15 @@ async function loadKerasWeightsInto(backbone: GemmaBackbone, folder: string, opt
     const variables = backbone.weights;
     variables.forEach((variable, index) => {
       const h5Path = gemmaH5PathFor(variable.path, backbone.config);
+  if (Object.keys(backbone.config.quantizedLayers ?? {}).length > 0) {
+    // Quantized: the layers were built quantized from the policy map; read each layer's vars/0..n.
+    try {
+      loadLayerWeightsInto(backbone, weights, folder, (loaded, total) => options.onProgress?.({ label: 'loading weights', loaded, total, unit: 'items' }));
+    } finally {
+      weights.close();
+    }
+    return;
+  }
       if (!weights.has(h5Path)) throw new TensorzooError(`${folder}: the weights file has no tensor ${h5Path} (for ${variable.path})`);
       const value = storedToTensor(weights.get(h5Path));
       try {

@@ -3,6 +3,7 @@
 // quantized preset's config.json (`QuantizedDTypePolicy` for int8, `Int4DTypePolicy` for int4
 // with its block size), read and written back as the same JSON.
 import { argumentError, TensorzooError } from '@tensorzoo/core';
+import { Int4DTypePolicy, QuantizedDTypePolicy, type DTypePolicy, type DTypePolicyName, type Layer } from '@tensorzoo/layers';
 
 /** The modes `quantize(mode)` accepts here (Keras also has float8, ternary, gptq and awq). */
 export const supportedQuantizationModes = ['int8', 'int4'] as const;
@@ -37,6 +38,16 @@ export function layerQuantizationFor(mode: QuantizationMode): LayerQuantization 
 export function parseLayerQuantization(value: LayerQuantization): { mode: QuantizationMode; blockSize: number | null } {
   if (value === 'int8') return { mode: 'int8', blockSize: null };
   return { mode: 'int4', blockSize: Number(value.slice('int4/'.length)) };
+}
+
+/**
+ * The dtype policy a layer is constructed with: its float policy, or Keras's quantized policy
+ * over it (`int8_from_float32`, `int4/128_from_float32`), with which it builds quantized variables.
+ */
+export function quantizedLayerPolicy(quantization: LayerQuantization | undefined, floatPolicy: string): DTypePolicy | DTypePolicyName {
+  if (quantization === undefined) return floatPolicy as DTypePolicyName;
+  if (quantization === 'int8') return new QuantizedDTypePolicy('int8', floatPolicy as DTypePolicyName);
+  return new Int4DTypePolicy(quantization, floatPolicy as DTypePolicyName);
 }
 
 export interface GemmaQuantizableLayout {
@@ -164,4 +175,48 @@ function matchingPaths(pattern: string, paths: readonly string[]): string[] {
 /** Whether a serialized `dtype` is a DTypePolicyMap (a quantized or mixed-policy backbone). */
 export function isKerasDTypePolicyMap(value: unknown): value is Record<string, any> {
   return typeof value === 'object' && value !== null && (value as { class_name?: unknown }).class_name === 'DTypePolicyMap';
+}
+
+interface QuantizableLayer extends Layer {
+  quantize(mode: QuantizationMode): void;
+}
+
+/** What quantizeGemmaBackbone needs of a backbone (no import of the class: no cycle). */
+export interface QuantizableBackbone {
+  readonly config: { numLayers: number; quantizedLayers: Readonly<Record<string, LayerQuantization>> | null };
+  readonly allLayers: Layer[];
+}
+
+/**
+ * Model.quantize on a GemmaBackbone: checks the mode, then calls `quantize(mode)` on each layer
+ * Keras quantizes, in `_flatten_layers` order. Nothing changes when any layer is already
+ * quantized: that layer's own quantize raises Keras's "already quantized" error (the first such
+ * layer in Keras's order, token_embedding for a quantized model). Returns the new quantizedLayers.
+ */
+export interface QuantizeOptions {
+  /** Called after each layer is quantized: layers done, layers in all, that layer's path. */
+  onProgress?: (loaded: number, total: number, layerPath: string) => void;
+}
+
+export function quantizeGemmaBackbone(backbone: QuantizableBackbone, mode: QuantizationMode, options: QuantizeOptions = {}): Record<string, LayerQuantization> {
+  checkQuantizationMode('GemmaBackbone.quantize', mode);
+  const byPath = new Map(backbone.allLayers.map((layer) => [layer.path, layer]));
+  const paths = gemmaQuantizableLayerPaths(backbone.config);
+  const layers = paths.map((path) => {
+    const layer = byPath.get(path) as QuantizableLayer | undefined;
+    if (!layer || typeof layer.quantize !== 'function') throw new TensorzooError(`GemmaBackbone.quantize: layer '${path}' cannot be quantized (no quantize method)`);
+    return layer;
+  });
+  const already = Object.keys(backbone.config.quantizedLayers ?? {});
+  if (already.length > 0) {
+    const first = layers.find((layer) => already.includes(layer.path))!;
+    first.quantize(mode);
+    // Reached only if the layer did not raise: Keras's message, from its _check_quantize_args.
+    throw new TensorzooError(`Layer '${first.name}' is already quantized with dtype_policy='${first.dtypePolicy.name}'. Received: mode=${mode}`);
+  }
+  layers.forEach((layer, index) => {
+    layer.quantize(mode);
+    options.onProgress?.(index + 1, layers.length, paths[index]!);
+  });
+  return Object.fromEntries(paths.map((path) => [path, layerQuantizationFor(mode)]));
 }

@@ -10,3 +10,9 @@ export { defaultPresetPath, presetFolder, type FromPresetOptions } from './gemma
 export { convertTransformersConfig, detectPresetFormat, loadGemmaBackboneFromFolder, readKerasBackboneConfig, type LoadOptions, type LoadProgress } from './gemma-loader.js';
 export { defaultLoraLayerNames, weightedLayers } from './gemma-lora.js';
 export { savedVariables, type SaveToPresetOptions } from './gemma-save.js';
+export {
+  checkQuantizationMode, gemmaQuantizableLayerPaths, parseKerasDTypePolicyMap, supportedQuantizationModes, toKerasDTypePolicyMap,
+  type LayerQuantization, type QuantizationMode, type QuantizeOptions,
+} from './gemma-quantization.js';
+export { savedLayerValues } from './gemma-save.js';
+export { writePresetFolderAtomically } from './preset-directory.js';

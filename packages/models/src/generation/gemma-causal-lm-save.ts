@@ -4,7 +4,8 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { toKerasConfig } from '../gemma/gemma-config.js';
-import type { SaveToPresetOptions } from '../gemma/gemma-save.js';
+import { writeBackboneFiles, type SaveToPresetOptions } from '../gemma/gemma-save.js';
+import { writePresetFolderAtomically } from '../gemma/preset-directory.js';
 import { writeFileAtomic, writeJson } from '../io/index.js';
 import type { GemmaTokenizer } from '../tokenizer/index.js';
 import type { GemmaCausalLM } from './gemma-causal-lm.js';
@@ -29,7 +30,12 @@ function serializedTokenizer(tokenizer: GemmaTokenizer) {
   };
 }
 
+/** Writes the whole task preset into a temporary folder first, then renames it into place. */
 export async function saveCausalLMToPreset(model: GemmaCausalLM, presetDir: string, options: SaveToPresetOptions = {}): Promise<void> {
+  await writePresetFolderAtomically(presetDir, (folder) => writeCausalLMFiles(model, folder, options));
+}
+
+async function writeCausalLMFiles(model: GemmaCausalLM, presetDir: string, options: SaveToPresetOptions): Promise<void> {
   await mkdir(presetDir, { recursive: true });
   const backbone = {
     module: 'keras_hub.src.models.gemma.gemma_backbone',
@@ -60,7 +66,7 @@ export async function saveCausalLMToPreset(model: GemmaCausalLM, presetDir: stri
     { module: 'keras_hub.src.models.gemma.gemma_causal_lm', class_name: 'GemmaCausalLM', config: { backbone, preprocessor, name: 'gemma_causal_lm' }, registered_name: 'keras_hub>GemmaCausalLM' },
     { indent: 4 },
   );
-  await model.backbone.saveToPreset(presetDir, options);
+  await writeBackboneFiles(model.backbone, presetDir, options);
   if (model.preprocessor) {
     const tokenizer = model.preprocessor.tokenizer as GemmaTokenizer;
     await writeJson(join(presetDir, 'preprocessor.json'), preprocessor, { indent: 4 });

@@ -85,6 +85,14 @@ export class GemmaCausalLM {
   }
 
   /** {tokenIds, paddingMask} [B, T] → logits [B, T, V]. */
+  /**
+   * Keras's Model.quantize on the task: quantizes the backbone's token embedding (its reverse
+   * logits path included) and EinsumDense layers; 'int8' or 'int4' (see GemmaBackbone.quantize).
+   */
+  quantize(mode: 'int8' | 'int4'): void {
+    this.backbone.quantize(mode);
+  }
+
   call(inputs: { tokenIds: IdsInput; paddingMask?: IdsInput }): Tensor {
     return tidy(() => this.backbone.logits(this.backbone.call(inputs)));
   }
