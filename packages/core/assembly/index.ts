@@ -4,7 +4,7 @@
 // (start, end, thread) are thread-pool tasks: the pool splits [0, count) into ranges.
 export { unaryF32, unaryI32, logicalNotU8 } from './unary';
 export { binaryF32Flat, binaryF32Strided, binaryI32Strided, binaryU8Strided, whereStrided } from './binary';
-export { stridedCopy, copyRows, gather } from './strided';
+export { stridedCopy, copyRows, gather, copyVectors } from './strided';
 export { reduceF32, reduceI32, reduceU8 } from './reduce';
 export { cumsum, topK } from './scan';
 export { softmax, rmsNorm, rope } from './fused';

@@ -78,3 +78,16 @@ export function gather(elementSize: i32, x: usize, ids: usize, n: i32, outer: i3
   }
   return -1;
 }
+
+/** out[i] = x[i] for 16-byte vectors i in [start, end): a plain copy loop, the memory-bandwidth yardstick (timing.ts). */
+export function copyVectors(x: usize, out: usize, start: i32, end: i32, thread: i32): void {
+  let i = <usize>start << 4;
+  const stop = <usize>end << 4;
+  for (; i + 64 <= stop; i += 64) {
+    v128.store(out + i, v128.load(x + i));
+    v128.store(out + i, v128.load(x + i, 16), 16);
+    v128.store(out + i, v128.load(x + i, 32), 32);
+    v128.store(out + i, v128.load(x + i, 48), 48);
+  }
+  for (; i < stop; i += 16) v128.store(out + i, v128.load(x + i));
+}

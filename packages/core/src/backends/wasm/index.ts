@@ -14,6 +14,7 @@ export { ArenaAllocator, type ArenaMemory, type ArenaStats } from './allocator.j
 export { WasmBackend, type WasmBackendOptions } from './wasm-backend.js';
 export { wasmKernels, registerWasmKernels } from './register-all-kernels.js';
 export { detectFeatures, type WasmFeatures, type WasmVariant } from './features.js';
+export { timeCalls, measureWasmCopyBandwidth, type Timing, type CopyBandwidth } from './timing.js';
 
 /** The default of setWasmParallelThreshold. */
 export const DEFAULT_WASM_PARALLEL_THRESHOLD = 1 << 16;

@@ -16,7 +16,7 @@ export const TASK_NAMES = [
   'unaryF32', 'unaryI32', 'logicalNotU8', 'binaryF32Flat', 'binaryF32Strided', 'binaryI32Strided', 'binaryU8Strided',
   'whereStrided', 'stridedCopy', 'copyRows', 'reduceF32', 'reduceI32', 'reduceU8', 'cast', 'softmax', 'rmsNorm', 'rope',
   'gemm', 'gemmI32', 'gemv', 'gemvSplitK', 'sumPartials',
-  'int8Gemv', 'int8GemvSplitK', 'int8SumRescale', 'int8Gemm', 'int4Gemv', 'int4Gemm', 'absMaxQuantize', 'unpackInt4',
+  'int8Gemv', 'int8GemvSplitK', 'int8SumRescale', 'int8Gemm', 'int4Gemv', 'int4Gemm', 'absMaxQuantize', 'unpackInt4', 'copyVectors',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
