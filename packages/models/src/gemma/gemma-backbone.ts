@@ -5,6 +5,7 @@ import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling, type Lay
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
 import { gemmaVariableSpecs, queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
 import { GemmaDecoderBlock } from './gemma-decoder-block.js';
+import { checkPaddingValues, checkSequenceLength, checkTokenIdRows } from './input-checks.js';
 import { gemmaBackboneFromPreset, presetBackboneConfig, type FromPresetOptions } from './gemma-from-preset.js';
 import { enableBackboneLora, loadBackboneLora, saveBackboneLora, type LoraState } from './gemma-lora.js';
 import { saveGemmaBackboneToPreset, type SaveToPresetOptions } from './gemma-save.js';
@@ -99,7 +100,13 @@ export class GemmaBackbone extends Model {
   override call(inputs: GemmaInputs, options: { training?: boolean } = {}): Tensor {
     const tokenIds = this.idsTensor(inputs?.tokenIds, 'tokenIds');
     const [batch, length] = tokenIds.shape as [number, number];
-    const paddingValues = this.paddingValues(inputs.paddingMask, batch, length);
+    let paddingValues: ArrayLike<number>;
+    try {
+      paddingValues = this.paddingValues(inputs.paddingMask, batch, length);
+    } catch (error) {
+      if (tokenIds !== inputs.tokenIds) tokenIds.dispose();
+      throw error;
+    }
     const masks = buildAttentionMasks(batch, length, length, 0, paddingValues, this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null, this.config.numQueryHeads);
     try {
       return tidy(() => {
@@ -149,6 +156,9 @@ export class GemmaBackbone extends Model {
 
   /** A zero cache: one [B, 2, maxLength, K, H] float32 tensor per layer. */
   emptyCache(batch: number, maxLength: number): Tensor[] {
+    if (!Number.isSafeInteger(batch) || batch < 1) argumentError('GemmaBackbone.emptyCache', 'batch', 'a positive integer', String(batch));
+    if (!Number.isSafeInteger(maxLength) || maxLength < 1) argumentError('GemmaBackbone.emptyCache', 'maxLength', 'a positive integer', String(maxLength));
+    checkSequenceLength('GemmaBackbone.emptyCache', 'maxLength', this.config, { batch, queryLength: 1, keyLength: 1, cacheLength: maxLength });
     const { numKeyValueHeads: K, headDim: H } = this.config;
     return this.transformerLayers.map(() => tensor(new Float32Array(batch * 2 * maxLength * K * H), [batch, 2, maxLength, K, H]));
   }
@@ -173,9 +183,15 @@ export class GemmaBackbone extends Model {
     let ids: Tensor;
     if (value === undefined || value === null) return argumentError('GemmaBackbone', argument, 'a [batch, sequence] int32 tensor or nested array', String(value));
     if (typeof value === 'object' && 'shape' in value && 'dtype' in value) ids = value as Tensor;
-    else ids = tensor(value as number[][], undefined, 'int32');
+    else {
+      // Checked before the int32 conversion, which would truncate 10.7 and wrap 2^32 + 5 silently.
+      const { batch, length } = checkTokenIdRows('GemmaBackbone', argument, value, this.config.vocabularySize);
+      checkSequenceLength('GemmaBackbone', argument, this.config, { batch, queryLength: length, keyLength: length });
+      return tensor(value as number[][], undefined, 'int32');
+    }
     if (ids.rank !== 2) argumentError('GemmaBackbone', argument, 'shape [batch, sequence]', `[${ids.shape.join(', ')}]`);
     if (ids.dtype !== 'int32') argumentError('GemmaBackbone', argument, 'int32 token ids', ids.dtype);
+    checkSequenceLength('GemmaBackbone', argument, this.config, { batch: ids.shape[0]!, queryLength: ids.shape[1]!, keyLength: ids.shape[1]! });
     const values = ids.dataSync();
     const vocabulary = this.config.vocabularySize;
     for (let index = 0; index < values.length; index++)
@@ -191,11 +207,15 @@ export class GemmaBackbone extends Model {
     if (typeof value === 'object' && 'shape' in value && 'dtype' in value) {
       values = (value as Tensor).dataSync();
       shape = (value as Tensor).shape;
+      checkPaddingValues('GemmaBackbone', values, shape.at(-1) ?? 1);
     } else {
       const rows = value as ArrayLike<ArrayLike<number | boolean>>;
       shape = [rows.length, rows[0]?.length ?? 0];
       const flat = new Uint8Array(rows.length * (rows[0]?.length ?? 0));
-      for (let row = 0; row < rows.length; row++) for (let column = 0; column < rows[row]!.length; column++) flat[row * shape[1]! + column] = rows[row]![column] ? 1 : 0;
+      for (let row = 0; row < rows.length; row++) {
+        checkPaddingValues('GemmaBackbone', rows[row]!, Infinity, row);
+        for (let column = 0; column < rows[row]!.length; column++) flat[row * shape[1]! + column] = rows[row]![column] ? 1 : 0;
+      }
       values = flat;
     }
     if (shape.length !== 2 || shape[0] !== batch || shape[1] !== length)

@@ -1,6 +1,7 @@
 // GemmaBackbone's constructor arguments (KerasHub keras_hub/src/models/gemma/gemma_backbone.py,
 // spec §1.1), with their defaults and the validation KerasHub leaves out.
 import { argumentError, TensorzooError } from '@tensorzoo/core';
+import { checkGemmaConfigBounds } from './config-checks.js';
 import { gemmaQuantizableLayerPaths, isKerasDTypePolicyMap, parseKerasDTypePolicyMap, toKerasDTypePolicyMap, type LayerQuantization } from './gemma-quantization.js';
 
 export type GemmaDType = 'float32' | 'bfloat16' | 'float16';
@@ -70,6 +71,7 @@ export function resolveGemmaConfig(config: GemmaBackboneConfig): ResolvedGemmaCo
     const value = config[key];
     if (!Number.isInteger(value) || (value as number) <= 0) argumentError(op, key, 'a positive integer', value === undefined ? 'undefined (it is required)' : String(value));
   }
+  checkGemmaConfigBounds(config);
   const resolved = { ...gemmaDefaults, ...stripUndefined(config) } as ResolvedGemmaConfig;
   if (resolved.numQueryHeads % resolved.numKeyValueHeads !== 0)
     argumentError(op, 'numKeyValueHeads', `a divisor of numQueryHeads (${resolved.numQueryHeads})`, String(resolved.numKeyValueHeads));

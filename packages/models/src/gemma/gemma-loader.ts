@@ -7,6 +7,7 @@ import type { Variable } from '@tensorzoo/layers';
 import { gemmaH5PathFor, readJson, readKerasWeights, readSafetensors, type StoredTensor } from '../io/index.js';
 import { GemmaBackbone } from './gemma-backbone.js';
 import { fromKerasConfig, type GemmaBackboneConfig, type GemmaDType } from './gemma-config.js';
+import { checkPresetConfigBeforeBuild } from './config-checks.js';
 import { loadLayerWeightsInto } from './gemma-layer-loader.js';
 
 export interface LoadProgress {
@@ -105,6 +106,8 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
   const { format, config } = await detectPresetFormat(folder);
   const configFile = join(folder, 'config.json');
   const stored = format === 'keras' ? readKerasBackboneConfig(config, configFile) : convertTransformersConfig(config, configFile);
+  // Before any layer is built: sizes within bounds and the block count equal to the weights'.
+  await checkPresetConfigBeforeBuild({ ...stored, ...options.config }, folder, format, configFile, options.loadWeights !== false);
   const backbone = new GemmaBackbone({ ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' });
   if (options.loadWeights === false) return backbone;
   try {

@@ -11,6 +11,7 @@ import { saveCausalLMToPreset } from './gemma-causal-lm-save.js';
 import { GemmaTokenizer } from '../tokenizer/index.js';
 import { existsSync } from 'node:fs';
 import { GemmaCausalLMPreprocessor, type PackedBatch } from './gemma-causal-lm-preprocessor.js';
+import { checkPaddingValues, checkSequenceLength } from '../gemma/input-checks.js';
 import { getSampler, type SamplerSpec } from './samplers.js';
 import { fitCausalLM, type FitData, type FitHistory, type FitOptions } from '../training/index.js';
 
@@ -147,11 +148,15 @@ export class GemmaCausalLM {
       if (!preprocessor) argumentError('generate', 'prompts', 'packed {tokenIds, paddingMask} when no preprocessor is attached', 'text');
       const maxLength = options.maxLength ?? preprocessor.sequenceLength;
       if (!Number.isInteger(maxLength) || maxLength < 2) argumentError('generate', 'maxLength', 'an integer ≥ 2 (it counts the prompt)', String(maxLength));
+      // Before the prompts are padded to maxLength: the context and the cache's memory bound it.
+      const rows = typeof prompts === 'string' ? 1 : (prompts as string[]).length;
+      checkSequenceLength('generate', 'maxLength', this.backbone.config, { batch: Math.max(rows, 1), queryLength: 1, keyLength: 1, cacheLength: maxLength });
       packed = preprocessor.generatePreprocess(prompts as string | string[], maxLength);
     } else {
       const batch = prompts as PackedBatch;
       if (!Array.isArray(batch?.tokenIds) || !Array.isArray(batch?.paddingMask))
         argumentError('generate', 'prompts', 'a string, an array of strings or {tokenIds, paddingMask}', typeof prompts);
+      batch.paddingMask.forEach((row, rowIndex) => checkPaddingValues('generate', row, Infinity, rowIndex));
       packed = { tokenIds: batch.tokenIds.map((row) => [...row]), paddingMask: batch.paddingMask.map((row) => row.map(Number)) };
     }
     const generated = this.generateIds(packed, stopTokenIds, options);

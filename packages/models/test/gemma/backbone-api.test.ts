@@ -63,7 +63,7 @@ describe('GemmaBackbone configuration', () => {
   test('a bad padding mask or token ids give clear errors', () => {
     const backbone = new GemmaBackbone(tiny);
     expect(() => backbone.call({ tokenIds: [[1, 2, 3]], paddingMask: [[1, 1]] })).toThrow(/paddingMask.*\[1, 3\].*\[1, 2\]/);
-    expect(() => backbone.call({ tokenIds: [[1, 20]] })).toThrow(/tokenIds.*\[0, 19\].*20 at flat position 1/);
+    expect(() => backbone.call({ tokenIds: [[1, 20]] })).toThrow(/tokenIds.*\[0, 19\].*20 at \[0, 1\]/);
     expect(() => backbone.call({ tokenIds: tz.tensor([1, 2], undefined, 'int32') })).toThrow(/shape \[batch, sequence\]/);
     backbone.dispose();
   });
