@@ -11,7 +11,8 @@ export {
   type HostAbsMaxQuantized, type HostGroupedQuantized, type MatrixLayout,
 } from './quantizers.js';
 export { analyzeQuantization, kernelScaleShape, planProduct, type ProductPlan, type QuantizationInfo } from './quantization-analysis.js';
-export { dequantizeKernelHost, type QuantizationConfig, type QuantizedKernel } from './quantized-kernel.js';
+export { dequantizeKernelHost, isQuantizableLayer, type QuantizableLayer, type QuantizationConfig, type QuantizedKernel } from './quantized-kernel.js';
+export { dequantizeTableHost, type QuantizedTable } from './quantized-embedding.js';
 export { analyzeEinsum, splitEinsumEquation, type EinsumAnalysis } from './einsum-analysis.js';
 export { EinsumDense, type EinsumDenseConfig } from './einsum-dense.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';
@@ -24,7 +25,7 @@ export { Layer, Model, knownDimension, type AddWeightOptions, type CallOptions, 
 export { DerivedTensorCache, LoraState, effectiveWeight, loadMergedWeights, type EnableLoraOptions } from './lora.js';
 export { resetLayerNames, toSnakeCase, uniqueName } from './naming.js';
 export { SeedStream, drawSeed, setRandomSeed } from './random.js';
-export { ReversibleEmbedding, type ReversibleCallOptions, type ReversibleEmbeddingConfig } from './reversible-embedding.js';
+export { ReversibleEmbedding, type ReversibleCallOptions, type ReversibleEmbeddingConfig, type ReversibleQuantizationConfig } from './reversible-embedding.js';
 export { RMSNormalization, type RMSNormalizationConfig } from './rms-normalization.js';
 export { deserializeLayer, registerLayer, serializeLayer, type SerializedLayer } from './serialization.js';
 export { Softmax, type SoftmaxCallOptions, type SoftmaxConfig } from './softmax.js';

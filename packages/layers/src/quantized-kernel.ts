@@ -279,3 +279,18 @@ export function quantizedPolicyAfter(current: DTypePolicy, mode: QuantizationMod
   if (current.quantizationMode !== null) return current;
   return getDTypePolicy(`${mode === 'int4' ? `int4/${blockSize}` : 'int8'}_from_${current.name}`);
 }
+
+/** A layer with Keras's `quantize(mode, config)`: EinsumDense, Dense, Embedding, ReversibleEmbedding. */
+export interface QuantizableLayer {
+  readonly name: string;
+  readonly quantizationMode: QuantizationMode | null;
+  quantize(mode: QuantizationMode, config?: QuantizationConfig): void;
+}
+
+/**
+ * Whether `layer` can be quantized (has quantize()); Keras's Model.quantize skips the layers that
+ * cannot (normalizations, dropout, containers) and quantizes each leaf that can.
+ */
+export function isQuantizableLayer(layer: unknown): layer is QuantizableLayer {
+  return typeof (layer as { quantize?: unknown } | null)?.quantize === 'function';
+}
