@@ -4,7 +4,11 @@
 // Round (half to even), the fused AbsMaxQuantize against the reference's composed op (bit for
 // bit), MatMulInt8 bit for bit (exact int32 sums, the same float32 rescale) on the GEMV and GEMM
 // paths in both weight layouts and with groups, MatMulInt4 within float tolerance (summation order
-// differs) in both layouts, grouped and per channel, and UnpackInt4 exactly.
+// differs) in both layouts, grouped and per channel, and UnpackInt4 exactly. The relaxed-SIMD build
+// (fused multiply-add in the int4 GEMV) runs the same checks in a child Node with the flag Node 20
+// needs.
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
 import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
@@ -137,3 +141,15 @@ for (const threads of [1, 2]) {
     });
   });
 }
+
+describe('wasm quantization kernels, relaxed-SIMD build', () => {
+  test('MatMulInt8 and AbsMaxQuantize bit-exact, MatMulInt4 within tolerance, in a child Node with relaxed SIMD', () => {
+    const script = fileURLToPath(new URL('./relaxed-quant-check.mjs', import.meta.url));
+    const output = execFileSync(process.execPath, ['--experimental-wasm-relaxed-simd', script], { encoding: 'utf8' });
+    const result = JSON.parse(output.trim().split('\n').pop()!) as { variant: string; exactMismatches: number; int4Worst: number };
+    // Node ≥ 20 with the flag (and later Nodes without it) validate relaxed SIMD.
+    expect(result.variant).toBe('relaxed-threads');
+    expect(result.exactMismatches).toBe(0);
+    expect(result.int4Worst).toBeLessThan(1e-6);
+  });
+});
