@@ -7,11 +7,12 @@ import { forwardCommand } from './commands/forward.js';
 import { generateCommand } from './commands/generate.js';
 import { layoutCommand } from './commands/layout.js';
 import { presetsCommand } from './commands/presets.js';
+import { quantizeCommand } from './commands/quantize.js';
 import { serveCommand } from './commands/serve.js';
 import { detokenizeCommand, tokenizeCommand } from './commands/tokenize.js';
 import { helpText, parseCommand, UsageError, type CommandIO, type CommandSpec } from './usage.js';
 
-export const commands: CommandSpec[] = [generateCommand, finetuneCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand];
+export const commands: CommandSpec[] = [generateCommand, finetuneCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand, quantizeCommand];
 commands.push(serveCommand, chatCommand);
 
 export function registerCommand(command: CommandSpec): void {

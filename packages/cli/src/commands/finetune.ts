@@ -10,6 +10,7 @@ import { Adam, AdamW, SGD, setRandomSeed, warmupCosineDecay, type LearningRateSc
 import { GemmaCausalLM, type FitData } from '@tensorzoo/models';
 import { backendNames, defaultBackend, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
+import { quantizeOption } from './quantize.js';
 import { choiceOption, integerOption, numberOption, requiredString, UsageError, type CommandSpec } from '../usage.js';
 
 const optimizerNames = ['adam', 'adamw', 'sgd'] as const;
@@ -47,7 +48,7 @@ export const finetuneCommand: CommandSpec = {
   name: 'finetune',
   summary: 'LoRA fine-tune a Gemma causal LM on a text file and save the factors as a .lora.h5 file (printing {"step", "loss"} JSON lines).',
   usage:
-    'tensorzoo finetune [--preset P] --data FILE --lora-rank R --steps N --output FILE.lora.h5 [--learning-rate LR] [--batch-size B] [--sequence-length T] [--optimizer adam|adamw|sgd] [--warmup-steps W] [--seed S] [--backend reference|wasm|gpujs] [--threads N]',
+    'tensorzoo finetune [--preset P] --data FILE --lora-rank R --steps N --output FILE.lora.h5 [--learning-rate LR] [--batch-size B] [--sequence-length T] [--optimizer adam|adamw|sgd] [--warmup-steps W] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--quantize int8|int4]',
   options: {
     preset: { type: 'string' },
     data: { type: 'string' },
@@ -62,6 +63,7 @@ export const finetuneCommand: CommandSpec = {
     seed: { type: 'string' },
     backend: { type: 'string' },
     threads: { type: 'string' },
+    quantize: { type: 'string' },
   },
   optionHelp: [
     ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder (default: embedded tinycode-gemma2-6m)'],
@@ -77,6 +79,7 @@ export const finetuneCommand: CommandSpec = {
     ['--seed S', 'seed of the LoRA initialization and the shuffling (default 0)'],
     ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
+    ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
   ],
   async run({ values, positionals }, io) {
     const op = 'finetune';
@@ -93,6 +96,7 @@ export const finetuneCommand: CommandSpec = {
     const warmupSteps = integerOption(op, 'warmup-steps', values['warmup-steps'], 0) ?? 0;
     if (warmupSteps >= steps) throw new UsageError(`${op}: --warmup-steps expected fewer than --steps (${steps}), received ${warmupSteps}`);
     const seed = integerOption(op, 'seed', values.seed, 0) ?? 0;
+    const quantize = quantizeOption(op, values.quantize);
     const threads = integerOption(op, 'threads', values.threads, 1);
     const backend = choiceOption(op, 'backend', values.backend, backendNames);
     let content: string;
@@ -111,7 +115,7 @@ export const finetuneCommand: CommandSpec = {
       await wasm.setWasmThreads(threads);
     }
     const progress = new ProgressBar(io.stderr);
-    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event) });
+    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event), quantize });
     try {
       const tokenizer = model.preprocessor!.tokenizer;
       const data: FitData = texts ?? tokenWindows(tokenizer.tokenize(content) as number[], tokenizer.startTokenId, tokenizer.padTokenId, sequenceLength + 1);

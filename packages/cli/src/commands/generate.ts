@@ -2,6 +2,7 @@
 import { GemmaCausalLM, type SamplerSpec } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
+import { quantizeOption } from './quantize.js';
 import { choiceOption, integerOption, numberOption, UsageError, type CommandSpec } from '../usage.js';
 
 const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
@@ -9,7 +10,7 @@ const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'Generate a continuation of PROMPT with a Gemma causal LM and stream it to stdout (the embedded tinycode-gemma2-6m model when no --preset is given).',
-  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] PROMPT',
+  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] PROMPT',
   options: {
     preset: { type: 'string' },
     'max-length': { type: 'string' },
@@ -21,6 +22,7 @@ export const generateCommand: CommandSpec = {
     backend: { type: 'string' },
     threads: { type: 'string' },
     lora: { type: 'string' },
+    quantize: { type: 'string' },
   },
   optionHelp: [
     ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder (default: embedded tinycode-gemma2-6m)'],
@@ -33,10 +35,12 @@ export const generateCommand: CommandSpec = {
     ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
     ['--lora FILE', 'apply a .lora.h5 file saved by saveLoraWeights/KerasHub'],
+    ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
   ],
   async run({ values, positionals }, io) {
     if (positionals.length !== 1) throw new UsageError(`generate: expected exactly one PROMPT argument, received ${positionals.length} (quote the prompt)`);
     const prompt = positionals[0]!;
+    const quantize = quantizeOption('generate', values.quantize);
     const maxLength = integerOption('generate', 'max-length', values['max-length'], 2) ?? 64;
     const samplerName = choiceOption('generate', 'sampler', values.sampler, samplerNames) ?? 'greedy';
     const k = integerOption('generate', 'k', values.k, 1);
@@ -49,7 +53,7 @@ export const generateCommand: CommandSpec = {
     if (k !== undefined && samplerName === 'random') throw new UsageError('generate: --k applies to --sampler top_k or top_p');
     await selectBackend('generate', choiceOption('generate', 'backend', values.backend, backendNames), integerOption('generate', 'threads', values.threads, 1));
     const progress = new ProgressBar(io.stderr);
-    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event) });
+    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event), quantize });
     if (typeof values.lora === 'string') await model.backbone.loadLoraWeights(values.lora);
     const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
     const tokenizer = model.preprocessor!.tokenizer;
