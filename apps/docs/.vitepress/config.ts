@@ -41,6 +41,7 @@ export default defineConfig({
         text: 'Gemma',
         items: [
           { text: 'Gemma guide', link: '/gemma' },
+          { text: 'Quantization (int8, int4)', link: '/quantization' },
           { text: 'Differences from KerasHub', link: '/differences-from-kerashub' },
         ],
       },

@@ -103,6 +103,17 @@ describe('examples run', () => {
     expect(statSync(adapterFile).size).toBeGreaterThan(0);
   });
 
+  test('quantization.ts', async () => {
+    const { model, reloaded, int4, text, outputFolder } = await import('../examples/quantization.js');
+    written.push(dirname(outputFolder));
+    expect(Object.keys(model.backbone.quantizedLayers)).toHaveLength(22);
+    expect(reloaded.backbone.quantizedLayers).toEqual(model.backbone.quantizedLayers);
+    expect(reloaded.backbone.weights.map((weight) => weight.dtype)).toEqual(model.backbone.weights.map((weight) => weight.dtype));
+    expect(new Set(Object.values(int4.backbone.quantizedLayers))).toEqual(new Set(['int4/128']));
+    expect(text.startsWith('the quick brown fox')).toBe(true);
+    for (const loaded of [model, reloaded, int4]) loaded.backbone.dispose();
+  });
+
   test('layout-map.ts', async () => {
     const { layoutMap, mesh } = await import('../examples/layout-map.js');
     expect(mesh.shape).toEqual([2, 4]);
