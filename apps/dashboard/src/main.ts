@@ -93,7 +93,11 @@ function renderSuite(suite: string, current: Filters): CaseResult[] {
   section.className = 'suite';
   section.dataset.suite = suite;
   const heading = document.createElement('h2');
-  heading.textContent = suite === 'model' ? 'model: prefill and decode throughput' : `${suite} suite`;
+  const headings: Record<string, string> = {
+    model: 'model: prefill and decode throughput',
+    quant: 'quant: GEMV/GEMM per weight dtype (x axis: float32, bfloat16, int8, int4), memory bandwidth, decode per mode',
+  };
+  heading.textContent = headings[suite] ?? `${suite} suite`;
   const info = document.createElement('p');
   info.className = 'run-info';
   const { machine } = run.file;
