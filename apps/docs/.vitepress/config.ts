@@ -35,6 +35,7 @@ export default defineConfig({
           { text: '@tensorzoo/models', link: '/packages/models' },
           { text: '@tensorzoo/cli', link: '/packages/cli' },
           { text: 'GPU.js backend', link: '/gpujs' },
+          { text: 'Serving (OpenAI API), chat', link: '/serving' },
         ],
       },
       {
