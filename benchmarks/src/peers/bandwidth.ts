@@ -1,7 +1,9 @@
 // The memory bandwidth the quant suite holds its GEMVs against, measured by plain WebAssembly
 // SIMD loops in the same engine (V8) as tensorzoo's kernels:
 //   copy  dst[i] = src[i] over 64 MiB, 16-byte v128 loads and stores, four per iteration; GB/s in
-//         the STREAM convention (bytes read + bytes written, i.e. 2 × 64 MiB per copy);
+//         the STREAM convention (bytes read + bytes written, i.e. 2 × 64 MiB per copy; the suite
+//         also reports 'copied GB/s', the bytes copied, which is how core's timing.ts
+//         measureWasmCopyBandwidth counts: half of this);
 //   read  an xor reduction of v128 loads over 128 MiB (bytes read): the ceiling of a GEMV, which
 //         only reads its weights.
 // Both buffers are far beyond the caches. At 2 threads each thread takes one half of the range;
