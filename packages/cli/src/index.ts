@@ -8,12 +8,15 @@ import { generateCommand } from './commands/generate.js';
 import { layoutCommand } from './commands/layout.js';
 import { presetsCommand } from './commands/presets.js';
 import { quantizeCommand } from './commands/quantize.js';
+import { initCommand } from './commands/init.js';
+import { exportCommand } from './commands/export.js';
 import { serveCommand } from './commands/serve.js';
 import { detokenizeCommand, tokenizeCommand } from './commands/tokenize.js';
 import { helpText, parseCommand, UsageError, type CommandIO, type CommandSpec } from './usage.js';
 
 export const commands: CommandSpec[] = [generateCommand, finetuneCommand, forwardCommand, tokenizeCommand, detokenizeCommand, layoutCommand, presetsCommand, benchCommand, quantizeCommand];
 commands.push(serveCommand, chatCommand);
+commands.push(initCommand, exportCommand);
 
 export function registerCommand(command: CommandSpec): void {
   if (!commands.some((existing) => existing.name === command.name)) commands.push(command);

@@ -22,6 +22,7 @@ export const generateCommand: CommandSpec = {
     backend: { type: 'string' },
     threads: { type: 'string' },
     lora: { type: 'string' },
+    stats: { type: 'boolean' },
     quantize: { type: 'string' },
   },
   optionHelp: [
@@ -35,6 +36,7 @@ export const generateCommand: CommandSpec = {
     ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
     ['--lora FILE', 'apply a .lora.h5 file saved by saveLoraWeights/KerasHub'],
+    ['--stats', 'after the text, one JSON line on stderr: token counts, load ms, prefill ms, decode tokens/s, peak RSS'],
     ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
   ],
   async run({ values, positionals }, io) {
@@ -53,8 +55,10 @@ export const generateCommand: CommandSpec = {
     if (k !== undefined && samplerName === 'random') throw new UsageError('generate: --k applies to --sampler top_k or top_p');
     await selectBackend('generate', choiceOption('generate', 'backend', values.backend, backendNames), integerOption('generate', 'threads', values.threads, 1));
     const progress = new ProgressBar(io.stderr);
+    const loadStarted = performance.now();
     const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event), quantize });
     if (typeof values.lora === 'string') await model.backbone.loadLoraWeights(values.lora);
+    const loadMs = performance.now() - loadStarted;
     const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
     const tokenizer = model.preprocessor!.tokenizer;
     const promptIds = tokenizer.tokenize(prompt) as number[];
@@ -67,10 +71,15 @@ export const generateCommand: CommandSpec = {
     const generated: number[] = [];
     let printed = '';
     const stops = new Set([tokenizer.endTokenId]);
+    // --stats: every token the model samples counts (a final <eos> too); the first arrives after
+    // the prefill, the rest are decode steps.
+    const tokenTimes: number[] = [];
+    const generateStarted = performance.now();
     model.generate(prompt, {
       maxLength,
       sampler,
       onToken: ({ batchIndex, tokenId }) => {
+        if (batchIndex === 0) tokenTimes.push(performance.now());
         if (batchIndex !== 0 || stops.has(tokenId)) return;
         generated.push(tokenId);
         const text = (tokenizer.detokenize([...promptIds, ...generated]) as string).slice(promptText.length);
@@ -84,6 +93,28 @@ export const generateCommand: CommandSpec = {
     const final = (tokenizer.detokenize([...promptIds, ...generated]) as string).slice(promptText.length);
     if (final.startsWith(printed)) io.stdout.write(final.slice(printed.length));
     io.stdout.write('\n');
+    if (values.stats === true) io.stderr.write(`${JSON.stringify(generationStats(promptIds.length + 1, loadMs, generateStarted, tokenTimes))}\n`);
     return 0;
   },
 };
+
+/**
+ * The --stats line: prompt tokens (with <bos>), generated tokens, load ms (fromPreset and LoRA),
+ * prefill ms (generate() start to the first sampled token: tokenizing, the prompt's forward pass
+ * and the first sample), decode tokens/s (the tokens after the first, over the time since the
+ * first; null with fewer than two), and the process's peak resident set size in bytes.
+ */
+export function generationStats(promptTokens: number, loadMs: number, generateStarted: number, tokenTimes: readonly number[]) {
+  const round = (value: number) => Math.round(value * 100) / 100;
+  const first = tokenTimes[0];
+  const last = tokenTimes[tokenTimes.length - 1];
+  const decodeSeconds = first !== undefined && last !== undefined ? (last - first) / 1000 : 0;
+  return {
+    promptTokens,
+    generatedTokens: tokenTimes.length,
+    loadMs: round(loadMs),
+    prefillMs: first === undefined ? null : round(first - generateStarted),
+    decodeTokensPerSecond: tokenTimes.length >= 2 && decodeSeconds > 0 ? round((tokenTimes.length - 1) / decodeSeconds) : null,
+    peakRssBytes: process.resourceUsage().maxRSS * 1024,
+  };
+}

@@ -156,7 +156,12 @@ export class GemmaTokenizer {
       if (typeof config['add_eos'] === 'boolean') options.addEos = config['add_eos'];
       if (typeof config['name'] === 'string') options.name = config['name'];
     }
-    const proto = await readFileBytes(join(presetDirectory, GEMMA_VOCABULARY_ASSET), 'Gemma tokenizer vocabulary (assets/tokenizer/vocabulary.spm)');
+    // A Hugging Face folder (no tokenizer.json) keeps its SentencePiece model in tokenizer.model,
+    // which is where KerasHub's transformers loader reads it from (spec §3.5).
+    const huggingFace = configText === null && (await readFile(join(presetDirectory, 'tokenizer.model')).then(() => true, () => false));
+    const proto = huggingFace
+      ? await readFileBytes(join(presetDirectory, 'tokenizer.model'), 'Gemma tokenizer vocabulary (tokenizer.model)')
+      : await readFileBytes(join(presetDirectory, GEMMA_VOCABULARY_ASSET), 'Gemma tokenizer vocabulary (assets/tokenizer/vocabulary.spm)');
     return new GemmaTokenizer(proto, options);
   }
 
