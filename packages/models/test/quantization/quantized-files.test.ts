@@ -71,3 +71,43 @@ describe.each(quantFixtures)('$name', ({ name, backboneName, autoNameStart }) =>
     }
   });
 });
+
+describe('sharded quantized presets', () => {
+  test.each(quantFixtures.map((entry) => entry.name))('%s saved in shards reads back bit for bit and computes the same', async (name) => {
+    const { GemmaBackbone } = await import('@tensorzoo/models');
+    const backbone = await GemmaBackbone.fromPreset(fixture(name));
+    const dir = await scratchDir();
+    cleanups.push(dir.cleanup);
+    try {
+      // Limits just above each file's largest tensor (the embedding table), below its total.
+      const limit = { keras_gemma2_quant_int8: 70_000, keras_gemma2_quant_int4: 35_000, keras_gemma_quant_int8: 100_000 }[name]!;
+      await backbone.saveToPreset(dir.path, { maxShardSize: limit / 1024 ** 3 });
+      const { readdir } = await import('node:fs/promises');
+      const files = (await readdir(dir.path)).filter((file) => file.includes('weights')).sort();
+      expect(files.length, files.join(', ')).toBeGreaterThan(2);
+      expect(files[0]).toBe('model.weights.json');
+      const written = await readKerasWeights(dir.path);
+      const original = await readKerasWeights(fixture(name));
+      try {
+        expect([...written.paths()].sort()).toEqual([...original.paths()].sort());
+        for (const path of original.paths()) expect(sameTensor(written.get(path), original.get(path)), path).toBe(true);
+      } finally {
+        written.close();
+        original.close();
+      }
+      const reloaded = await GemmaBackbone.fromPreset(dir.path);
+      try {
+        const ids = { tokenIds: [[2, 17, 900, 31]] };
+        const expected = backbone.logits(backbone.call(ids));
+        const actual = reloaded.logits(reloaded.call(ids));
+        expect(Array.from(actual.dataSync())).toEqual(Array.from(expected.dataSync()));
+        expected.dispose();
+        actual.dispose();
+      } finally {
+        reloaded.dispose();
+      }
+    } finally {
+      backbone.dispose();
+    }
+  });
+});
