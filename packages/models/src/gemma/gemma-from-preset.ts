@@ -48,7 +48,10 @@ export async function gemmaBackboneFromPreset(preset: string | undefined, option
     // The architecture alone: nothing is downloaded; weights are seeded random values.
     const { config } = getGemmaPreset(preset);
     if (options.seed !== undefined) setRandomSeed(options.seed);
-    return new GemmaBackbone({ ...config, ...options.config, dtype: options.dtype ?? 'float32' } as never);
+    const backbone = new GemmaBackbone({ ...config, ...options.config, dtype: options.dtype ?? 'float32' } as never);
+    // Quantized layer by layer: each float kernel is materialized (seeded), quantized and dropped.
+    if (options.quantize !== undefined) backbone.quantize(options.quantize);
+    return backbone;
   }
   return loadGemmaBackboneFromFolder(await presetFolder(preset, options), options);
 }

@@ -109,7 +109,10 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
   // Before any layer is built: sizes within bounds and the block count equal to the weights'.
   await checkPresetConfigBeforeBuild({ ...stored, ...options.config }, folder, format, configFile, options.loadWeights !== false);
   const backbone = new GemmaBackbone({ ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' });
-  if (options.loadWeights === false) return backbone;
+  if (options.loadWeights === false) {
+    if (options.quantize !== undefined) backbone.quantize(options.quantize);
+    return backbone;
+  }
   try {
     if (format === 'keras') await loadKerasWeightsInto(backbone, folder, options);
     else await loadTransformersWeightsInto(backbone, folder, options);

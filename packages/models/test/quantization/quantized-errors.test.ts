@@ -132,3 +132,13 @@ describe('nothing half-written', () => {
     }
   });
 });
+
+test('fromPreset({ loadWeights: false, quantize }) quantizes the (random) architecture without reading weights', async () => {
+  const backbone = await GemmaBackbone.fromPreset(fixture('keras_gemma2_quant'), { loadWeights: false, quantize: 'int4' });
+  try {
+    expect(new Set(Object.values(backbone.quantizedLayers))).toEqual(new Set(['int4/128']));
+    expect(backbone.weights.map((variable) => ({ path: variable.path, shape: [...variable.shape], dtype: variable.dtype }))).toEqual(quantReference('keras_gemma2_quant_int4').weights);
+  } finally {
+    backbone.dispose();
+  }
+});
