@@ -24,6 +24,8 @@ export interface ParsedCommand {
 export interface CommandIO {
   stdout: NodeJS.WritableStream;
   stderr: NodeJS.WriteStream;
+  /** Where `-` reads text from (process.stdin when absent). */
+  stdin?: NodeJS.ReadableStream;
 }
 
 export function parseCommand(spec: CommandSpec, argv: string[]): ParsedCommand | 'help' {
@@ -47,18 +49,23 @@ export function helpText(spec: CommandSpec): string {
   return `${lines.join('\n')}\n`;
 }
 
-export function integerOption(command: string, flag: string, value: string | boolean | undefined, minimum: number): number | undefined {
+/**
+ * A decimal integer option, parsed strictly: Number() would take "1e3", "0x10", " 7 " and
+ * "99999999999999999999" (rounded to 100000000000000000000); none of them is accepted here.
+ */
+export function integerOption(command: string, flag: string, value: string | boolean | undefined, minimum: number, maximum = Number.MAX_SAFE_INTEGER): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (typeof value !== 'string' || !Number.isInteger(number) || number < minimum)
-    throw new UsageError(`${command}: --${flag} expected an integer ≥ ${minimum}, received ${JSON.stringify(value)}`);
+  const number = typeof value === 'string' && /^-?\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(number) || number < minimum || number > maximum)
+    throw new UsageError(`${command}: --${flag} expected an integer ≥ ${minimum}, received ${JSON.stringify(value)} (decimal digits, at most ${maximum})`);
   return number;
 }
 
 export function numberOption(command: string, flag: string, value: string | boolean | undefined, check: (value: number) => boolean, expected: string): number | undefined {
   if (value === undefined) return undefined;
-  const number = Number(value);
-  if (typeof value !== 'string' || value.trim() === '' || !Number.isFinite(number) || !check(number))
+  // Decimal notation only (Number() would also take "0x10", "0b1" and surrounding spaces).
+  const number = typeof value === 'string' && /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(value) ? Number(value) : Number.NaN;
+  if (typeof value !== 'string' || !Number.isFinite(number) || !check(number))
     throw new UsageError(`${command}: --${flag} expected ${expected}, received ${JSON.stringify(value)}`);
   return number;
 }

@@ -3,7 +3,7 @@
 // {"shape", "data"} as JSON on stdout.
 import { readFile } from 'node:fs/promises';
 import { tensor, tidy } from '@tensorzoo/core';
-import { GemmaBackbone } from '@tensorzoo/models';
+import { GemmaBackbone, gemmaContextLength } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { quantizeOption } from './quantize.js';
@@ -20,6 +20,14 @@ function readArray(file: string, key: string, value: unknown): JsonArray {
     throw new UsageError(`forward: --inputs ${file} expected "${key}" as {"shape": [...], "data": [...]}, received ${JSON.stringify(value)?.slice(0, 80)}`);
   if (array.shape.length !== 2 || array.shape[0]! * array.shape[1]! !== array.data.length)
     throw new UsageError(`forward: --inputs ${file} expected "${key}" of shape [batch, sequence] with matching data, received shape [${array.shape}] and ${array.data.length} values`);
+  // Checked here: Int32Array.from would turn 2^32 + 5 into 5, 10.7 into 10 and "abc" or null into 0.
+  const valid =
+    key === 'padding_mask'
+      ? (entry: unknown) => entry === 0 || entry === 1 || entry === true || entry === false
+      : (entry: unknown) => Number.isSafeInteger(entry) && (entry as number) >= 0 && (entry as number) < 2 ** 31;
+  const bad = array.data.findIndex((entry) => !valid(entry));
+  if (bad >= 0)
+    throw new UsageError(`forward: --inputs ${file} expected "${key}" data of ${key === 'padding_mask' ? '0/1 values' : 'integer token ids ≥ 0'}, received ${JSON.stringify(array.data[bad]) ?? 'undefined'} at [${Math.floor(bad / array.shape[1]!)}, ${bad % array.shape[1]!}]`);
   return array;
 }
 
@@ -55,7 +63,11 @@ export const forwardCommand: CommandSpec = {
     } catch (error) {
       throw new UsageError(`forward: --inputs expected a readable JSON file, received ${file} (${(error as Error).message})`);
     }
+    if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))
+      throw new UsageError(`forward: --inputs ${file} expected a JSON object {"token_ids": {...}, "padding_mask": {...}}, received ${JSON.stringify(parsed)?.slice(0, 80)}`);
     const tokenIds = readArray(file, 'token_ids', parsed.token_ids);
+    if (tokenIds.shape[1]! > gemmaContextLength)
+      throw new UsageError(`forward: --inputs ${file} expected at most ${gemmaContextLength} tokens per row (the model's context length), received ${tokenIds.shape[1]}`);
     const paddingMask = parsed.padding_mask === undefined ? null : readArray(file, 'padding_mask', parsed.padding_mask);
     if (paddingMask && (paddingMask.shape[0] !== tokenIds.shape[0] || paddingMask.shape[1] !== tokenIds.shape[1]))
       throw new UsageError(`forward: --inputs expected padding_mask of shape [${tokenIds.shape}], received [${paddingMask.shape}]`);

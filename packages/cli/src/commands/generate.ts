@@ -1,7 +1,8 @@
 // tensorzoo generate: streams a continuation of PROMPT to stdout.
-import { GemmaCausalLM, type SamplerSpec } from '@tensorzoo/models';
+import { GemmaCausalLM, gemmaContextLength, maxGenerationLength, type SamplerSpec } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
+import { readTextInput } from '../text-input.js';
 import { quantizeOption } from './quantize.js';
 import { choiceOption, integerOption, numberOption, UsageError, type CommandSpec } from '../usage.js';
 
@@ -10,7 +11,7 @@ const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'Generate a continuation of PROMPT with a Gemma causal LM and stream it to stdout (the embedded tinycode-gemma2-6m model when no --preset is given).',
-  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] PROMPT',
+  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] (PROMPT | - | --file PATH)',
   options: {
     preset: { type: 'string' },
     'max-length': { type: 'string' },
@@ -22,6 +23,7 @@ export const generateCommand: CommandSpec = {
     backend: { type: 'string' },
     threads: { type: 'string' },
     lora: { type: 'string' },
+    file: { type: 'string' },
     stats: { type: 'boolean' },
     quantize: { type: 'string' },
   },
@@ -36,12 +38,12 @@ export const generateCommand: CommandSpec = {
     ['--backend B', 'wasm (default), reference or gpujs'],
     ['--threads N', 'wasm worker threads'],
     ['--lora FILE', 'apply a .lora.h5 file saved by saveLoraWeights/KerasHub'],
+    ['--file PATH', 'read PROMPT from a file (PROMPT - reads standard input)'],
     ['--stats', 'after the text, one JSON line on stderr: token counts, load ms, prefill ms, decode tokens/s, peak RSS'],
     ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
   ],
   async run({ values, positionals }, io) {
-    if (positionals.length !== 1) throw new UsageError(`generate: expected exactly one PROMPT argument, received ${positionals.length} (quote the prompt)`);
-    const prompt = positionals[0]!;
+    const prompt = await readTextInput({ command: 'generate', name: 'PROMPT', positionals, file: values.file }, io);
     const quantize = quantizeOption('generate', values.quantize);
     const maxLength = integerOption('generate', 'max-length', values['max-length'], 2) ?? 64;
     const samplerName = choiceOption('generate', 'sampler', values.sampler, samplerNames) ?? 'greedy';
@@ -62,6 +64,12 @@ export const generateCommand: CommandSpec = {
     const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
     const tokenizer = model.preprocessor!.tokenizer;
     const promptIds = tokenizer.tokenize(prompt) as number[];
+    // The context and the memory bound the generation, before anything is padded to --max-length.
+    if (promptIds.length + 1 >= gemmaContextLength)
+      throw new UsageError(`generate: PROMPT expected fewer than ${gemmaContextLength - 1} tokens (the model's context length is ${gemmaContextLength}), received ${promptIds.length} tokens`);
+    const longest = maxGenerationLength(model.backbone.config, 1, promptIds.length + 1);
+    if (maxLength > longest)
+      throw new UsageError(`generate: --max-length expected at most ${longest} (the model's context length is ${gemmaContextLength}${longest < gemmaContextLength ? `; the memory budget allows ${longest} for this prompt` : ''}), received ${maxLength}`);
     if (promptIds.length + 1 >= maxLength)
       throw new UsageError(`generate: --max-length expected more than the prompt's ${promptIds.length + 1} tokens (with <bos>), received ${maxLength}`);
     // Stream by re-decoding the generated ids and printing the new suffix, holding back a trailing

@@ -1,6 +1,7 @@
 // tensorzoo tokenize / detokenize with a preset's tokenizer or a SentencePiece model file.
 import { readFile } from 'node:fs/promises';
 import { GemmaTokenizer, SentencePieceProcessor } from '@tensorzoo/models';
+import { readTextInput } from '../text-input.js';
 import { UsageError, type CommandSpec, type ParsedCommand } from '../usage.js';
 
 interface PieceTokenizer {
@@ -36,15 +37,15 @@ const sharedHelp: [string, string][] = [
 export const tokenizeCommand: CommandSpec = {
   name: 'tokenize',
   summary: 'Print the token ids and pieces of TEXT as JSON {"ids": [...], "pieces": [...]}.',
-  usage: 'tensorzoo tokenize (--preset P | --spm FILE) TEXT',
-  options: sharedOptions,
-  optionHelp: sharedHelp,
+  usage: 'tensorzoo tokenize (--preset P | --spm FILE) (TEXT | - | --file PATH)',
+  options: { ...sharedOptions, file: { type: 'string' } },
+  optionHelp: [...sharedHelp, ['--file PATH', 'read TEXT from a file (TEXT - reads standard input)']],
   async run({ values, positionals }, io) {
-    if (positionals.length !== 1) throw new UsageError(`tokenize: expected exactly one TEXT argument, received ${positionals.length}`);
+    const text = await readTextInput({ command: 'tokenize', name: 'TEXT', positionals, file: values.file }, io);
     const tokenizer = await loadTokenizer('tokenize', values);
-    const ids = tokenizer.encode(positionals[0]!);
+    const ids = tokenizer.encode(text);
     // Pieces as the library reports them (a run of unknown characters is one <unk> id whose piece is its text).
-    io.stdout.write(`${JSON.stringify({ ids, pieces: tokenizer.encodeAsPieces(positionals[0]!) })}\n`);
+    io.stdout.write(`${JSON.stringify({ ids, pieces: tokenizer.encodeAsPieces(text) })}\n`);
     return 0;
   },
 };

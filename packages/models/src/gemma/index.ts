@@ -6,6 +6,8 @@ export {
   fromKerasConfig, gemmaDefaults, queryScale, resolveGemmaConfig, toKerasConfig, type GemmaBackboneConfig, type GemmaDType, type ResolvedGemmaConfig,
 } from './gemma-config.js';
 export { GemmaDecoderBlock, type GemmaDecoderBlockConfig } from './gemma-decoder-block.js';
+export { checkSequenceLength, gemmaContextLength, maxGenerationLength, memoryBudgetBytes } from './input-checks.js';
+export { checkGemmaConfigBounds, gemmaConfigBounds } from './config-checks.js';
 export { defaultPresetPath, presetFolder, type FromPresetOptions } from './gemma-from-preset.js';
 export { convertTransformersConfig, detectPresetFormat, loadGemmaBackboneFromFolder, readKerasBackboneConfig, type LoadOptions, type LoadProgress } from './gemma-loader.js';
 export { defaultLoraLayerNames, weightedLayers } from './gemma-lora.js';
