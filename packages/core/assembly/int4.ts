@@ -66,63 +66,82 @@ export const INT4_GEMM_NC: i32 = NC;
   return (((index & 1) != 0 ? byte >> 4 : byte & 15) ^ 8) - 8;
 }
 
-/** 16 signed int4 values (8 bytes at p, low nibble first) as int8 lanes. */
+// GEMV decoding: 16 nibbles (8 bytes) → four f32x4 of u = q + 8 ∈ [0, 15] (the −8 is applied
+// once per block through Σa), in a permuted column order that needs no interleave: per 16
+// columns, slots 0–3 hold columns 0, 2, 4, 6 (low nibbles of bytes 0–3), 4–7 columns 1, 3, 5, 7
+// (high nibbles), 8–11 columns 8, 10, 12, 14 and 12–15 columns 9, 11, 13, 15.
 // @ts-ignore: decorator
-@inline function nibbles16(p: usize): v128 {
-  const v = v128.load64_zero(p);
-  const lo = v128.and(v, i8x16.splat(15));
-  const hi = i8x16.shr_u(v, 4);
-  const u = i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-  return i8x16.sub(v128.xor(u, i8x16.splat(8)), i8x16.splat(8));
+@inline function lowNibbles(p: usize): v128 {
+  return v128.and(v128.xor(v128.load64_zero(p), i8x16.splat(<i8>0x88)), i8x16.splat(15));
+}
+// @ts-ignore: decorator
+@inline function highNibbles(p: usize): v128 {
+  return v128.and(i16x8.shr_u(v128.xor(v128.load64_zero(p), i8x16.splat(<i8>0x88)), 4), i8x16.splat(15));
+}
+// @ts-ignore: decorator
+@inline function lanes0(v: v128): v128 {
+  return f32x4.convert_i32x4_s(i8x16.swizzle(v, i8x16(0, -1, -1, -1, 1, -1, -1, -1, 2, -1, -1, -1, 3, -1, -1, -1)));
+}
+// @ts-ignore: decorator
+@inline function lanes1(v: v128): v128 {
+  return f32x4.convert_i32x4_s(i8x16.swizzle(v, i8x16(4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1, 7, -1, -1, -1)));
 }
 
+/** The slot of column j in an accumulator whose first `vectorized` columns are permuted (see above). */
 // @ts-ignore: decorator
-@inline function f0(q: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(q))); }
-// @ts-ignore: decorator
-@inline function f1(q: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(i16x8.extend_low_i8x16_s(q))); }
-// @ts-ignore: decorator
-@inline function f2(q: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_high_i8x16_s(q))); }
-// @ts-ignore: decorator
-@inline function f3(q: v128): v128 { return f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(i16x8.extend_high_i8x16_s(q))); }
+@inline function slotOf(j: i32, vectorized: i32): i32 {
+  if (j >= vectorized) return j;
+  const t = j & 7;
+  return (j & ~7) + ((t & 1) << 2) + (t >> 1);
+}
 
-/** acc[0:W] += Σ_i s_i·q(row_i)[first + j] over four rows (byte-aligned starts: first even). */
+/** u = q + 8 of nibble `index` of a packed row. */
+// @ts-ignore: decorator
+@inline function nibbleU(row: usize, index: i32): f32 {
+  const byte = <i32>load<u8>(row + <usize>(index >> 1));
+  return <f32>((((index & 1) != 0 ? byte >> 4 : byte & 15) ^ 8));
+}
+
+/** acc[slots of 0:W] += Σ_i s_i·u(row_i)[first + j] over four rows (byte-aligned: first even). */
 function rows4(s0: f32, s1: f32, s2: f32, s3: f32, r0: usize, r1: usize, r2: usize, r3: usize, first: i32, acc: usize, W: i32): void {
   const v0 = f32x4.splat(s0), v1 = f32x4.splat(s1), v2 = f32x4.splat(s2), v3 = f32x4.splat(s3);
   const o = <usize>(first >> 1);
   let j = 0;
   for (; j + 16 <= W; j += 16) {
     const b = o + <usize>(j >> 1);
-    const q0 = nibbles16(r0 + b), q1 = nibbles16(r1 + b), q2 = nibbles16(r2 + b), q3 = nibbles16(r3 + b);
+    const l0 = lowNibbles(r0 + b), l1 = lowNibbles(r1 + b), l2 = lowNibbles(r2 + b), l3 = lowNibbles(r3 + b);
     const a = acc + (<usize>j << 2);
-    v128.store(a, madd(v3, f0(q3), madd(v2, f0(q2), madd(v1, f0(q1), madd(v0, f0(q0), v128.load(a))))));
-    v128.store(a, madd(v3, f1(q3), madd(v2, f1(q2), madd(v1, f1(q1), madd(v0, f1(q0), v128.load(a, 16))))), 16);
-    v128.store(a, madd(v3, f2(q3), madd(v2, f2(q2), madd(v1, f2(q1), madd(v0, f2(q0), v128.load(a, 32))))), 32);
-    v128.store(a, madd(v3, f3(q3), madd(v2, f3(q2), madd(v1, f3(q1), madd(v0, f3(q0), v128.load(a, 48))))), 48);
+    v128.store(a, madd(v3, lanes0(l3), madd(v2, lanes0(l2), madd(v1, lanes0(l1), madd(v0, lanes0(l0), v128.load(a))))));
+    v128.store(a, madd(v3, lanes1(l3), madd(v2, lanes1(l2), madd(v1, lanes1(l1), madd(v0, lanes1(l0), v128.load(a, 32))))), 32);
+    const h0 = highNibbles(r0 + b), h1 = highNibbles(r1 + b), h2 = highNibbles(r2 + b), h3 = highNibbles(r3 + b);
+    v128.store(a, madd(v3, lanes0(h3), madd(v2, lanes0(h2), madd(v1, lanes0(h1), madd(v0, lanes0(h0), v128.load(a, 16))))), 16);
+    v128.store(a, madd(v3, lanes1(h3), madd(v2, lanes1(h2), madd(v1, lanes1(h1), madd(v0, lanes1(h0), v128.load(a, 48))))), 48);
   }
   for (; j < W; j++) {
     const a = acc + (<usize>j << 2);
-    store<f32>(a, load<f32>(a) + s0 * <f32>nibble(r0, first + j) + s1 * <f32>nibble(r1, first + j) + s2 * <f32>nibble(r2, first + j) + s3 * <f32>nibble(r3, first + j));
+    store<f32>(a, load<f32>(a) + s0 * nibbleU(r0, first + j) + s1 * nibbleU(r1, first + j) + s2 * nibbleU(r2, first + j) + s3 * nibbleU(r3, first + j));
   }
 }
 
-/** acc[0:W] += s·q(row)[first + j]; any start. */
+/** acc[slots of 0:W] += s·u(row)[first + j]; any start (odd: all scalar, natural order). */
 function rows1(s: f32, row: usize, first: i32, acc: usize, W: i32): void {
   let j = 0;
   if ((first & 1) == 0) {
     const v = f32x4.splat(s);
     const o = <usize>(first >> 1);
     for (; j + 16 <= W; j += 16) {
-      const q = nibbles16(row + o + <usize>(j >> 1));
+      const b = row + o + <usize>(j >> 1);
+      const l = lowNibbles(b), h = highNibbles(b);
       const a = acc + (<usize>j << 2);
-      v128.store(a, madd(v, f0(q), v128.load(a)));
-      v128.store(a, madd(v, f1(q), v128.load(a, 16)), 16);
-      v128.store(a, madd(v, f2(q), v128.load(a, 32)), 32);
-      v128.store(a, madd(v, f3(q), v128.load(a, 48)), 48);
+      v128.store(a, madd(v, lanes0(l), v128.load(a)));
+      v128.store(a, madd(v, lanes0(h), v128.load(a, 16)), 16);
+      v128.store(a, madd(v, lanes1(l), v128.load(a, 32)), 32);
+      v128.store(a, madd(v, lanes1(h), v128.load(a, 48)), 48);
     }
   }
   for (; j < W; j++) {
     const a = acc + (<usize>j << 2);
-    store<f32>(a, load<f32>(a) + s * <f32>nibble(row, first + j));
+    store<f32>(a, load<f32>(a) + s * nibbleU(row, first + j));
   }
 }
 
@@ -143,6 +162,8 @@ function kernelColumns(p: usize, g: i32, n0: i32, W: i32, acc: usize): void {
     const first = max(0, g * K - c + G - 1) / G;
     const last = (g * K + K - 1 - c) / G; // inclusive
     const rc = c * N + n0;
+    // Odd starts run scalar in natural order (no permuted slots).
+    const vectorized = (rc & 1) == 0 ? W & ~15 : 0;
     let R = first;
     while (R <= last) {
       const segmentEnd = min(last + 1, (R / bs + 1) * bs);
@@ -163,61 +184,52 @@ function kernelColumns(p: usize, g: i32, n0: i32, W: i32, acc: usize): void {
         sumA += s;
         rows1(s, packed + <usize>R * rowBytes, rc, acc, W);
       }
+      // Σ a·q = Σ a·u − 8·Σ a: y += scale·(Σ a·u − (zero + 8)·Σ a), per channel (Σ a·u − 8·Σ a) / scale.
       if (block > 0) {
         const sc = scale + (<usize>(blk * cols + rc) << 2);
         const zp = zero + <usize>(blk * cols + rc);
-        let j = 0;
-        const sv = f32x4.splat(sumA);
-        for (; j + 4 <= W; j += 4) {
+        for (let j = 0; j < W; j++) {
           const o = <usize>j << 2;
-          const z = f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(i16x8.extend_low_i8x16_s(v128.load32_zero(zp + <usize>j))));
-          const term = f32x4.mul(v128.load(sc + o), f32x4.sub(v128.load(acc + o), f32x4.mul(z, sv)));
-          v128.store(y + o, f32x4.add(v128.load(y + o), term));
-        }
-        for (; j < W; j++) {
-          const o = <usize>j << 2;
-          const z = <f32>load<i8>(zp + <usize>j);
-          store<f32>(y + o, load<f32>(y + o) + load<f32>(sc + o) * (load<f32>(acc + o) - z * sumA));
+          const z = <f32>(<i32>load<i8>(zp + <usize>j) + 8);
+          store<f32>(y + o, load<f32>(y + o) + load<f32>(sc + o) * (load<f32>(acc + (<usize>slotOf(j, vectorized) << 2)) - z * sumA));
         }
       } else {
         const sc = scale + (<usize>rc << 2);
-        let j = 0;
-        for (; j + 4 <= W; j += 4) {
+        for (let j = 0; j < W; j++) {
           const o = <usize>j << 2;
-          v128.store(y + o, f32x4.add(v128.load(y + o), f32x4.div(v128.load(acc + o), v128.load(sc + o))));
-        }
-        for (; j < W; j++) {
-          const o = <usize>j << 2;
-          store<f32>(y + o, load<f32>(y + o) + load<f32>(acc + o) / load<f32>(sc + o));
+          store<f32>(y + o, load<f32>(y + o) + (load<f32>(acc + (<usize>slotOf(j, vectorized) << 2)) - 8 * sumA) / load<f32>(sc + o));
         }
       }
     }
   }
 }
 
-/** Σ_{k in [k0, k1)} a[k]·q(row)[k] (k0 even: SIMD, 16 at a time). */
+/** Σ_{k in [k0, k1)} a[k]·u(row)[k]; whole 16-chunks from `permuted` (a in slot order). */
 // @ts-ignore: decorator
-@inline function dotNibbles(a: usize, row: usize, k0: i32, k1: i32): f32 {
+@inline function dotNibbles(a: usize, permuted: usize, row: usize, k0: i32, k1: i32): f32 {
   let k = k0;
   let total: f32 = 0;
-  if ((k0 & 1) == 0) {
-    let acc = f32x4.splat(0);
-    for (; k + 16 <= k1; k += 16) {
-      const q = nibbles16(row + <usize>(k >> 1));
-      const ak = a + (<usize>k << 2);
-      acc = madd(v128.load(ak), f0(q), acc);
-      acc = madd(v128.load(ak, 16), f1(q), acc);
-      acc = madd(v128.load(ak, 32), f2(q), acc);
-      acc = madd(v128.load(ak, 48), f3(q), acc);
-    }
-    total = hsum(acc);
+  for (; k < k1 && (k & 15) != 0; k++) total += load<f32>(a + (<usize>k << 2)) * nibbleU(row, k);
+  let acc = f32x4.splat(0);
+  for (; k + 16 <= k1; k += 16) {
+    const b = row + <usize>(k >> 1);
+    const l = lowNibbles(b), h = highNibbles(b);
+    const ak = permuted + (<usize>k << 2);
+    acc = madd(v128.load(ak), lanes0(l), acc);
+    acc = madd(v128.load(ak, 16), lanes0(h), acc);
+    acc = madd(v128.load(ak, 32), lanes1(l), acc);
+    acc = madd(v128.load(ak, 48), lanes1(h), acc);
   }
-  for (; k < k1; k++) total += load<f32>(a + (<usize>k << 2)) * <f32>nibble(row, k);
+  total += hsum(acc);
+  for (; k < k1; k++) total += load<f32>(a + (<usize>k << 2)) * nibbleU(row, k);
   return total;
 }
 
-/** Transposed layout GEMV, rows n in [c0, c1): y[n] = Σ_groups scale·(Σ a·q − zero·Σ a). */
-function transposedRows(p: usize, c0: i32, c1: i32, sums: usize): void {
+/**
+ * Transposed layout GEMV, rows n in [c0, c1): y[n] = Σ_groups scale·(Σ a·q − zero·Σ a). Scratch:
+ * the groups' Σ a, then a in slot order (K floats).
+ */
+function transposedRows(p: usize, c0: i32, c1: i32, scratch: usize): void {
   const K = param(p, F_K);
   const block = param(p, F_BLOCK);
   const a = <usize>param(p, F_A);
@@ -227,22 +239,26 @@ function transposedRows(p: usize, c0: i32, c1: i32, sums: usize): void {
   const rowBytes = <usize>((K + 1) >> 1);
   const bs = block > 0 ? block : K;
   const groups = (K + bs - 1) / bs;
+  const sums = scratch;
+  const permuted = scratch + ((<usize>groups * 4 + 63) & ~63);
   for (let b = 0; b < groups; b++) {
     let total: f32 = 0;
     for (let k = b * bs; k < min(K, b * bs + bs); k++) total += load<f32>(a + (<usize>k << 2));
     store<f32>(sums + (<usize>b << 2), total);
   }
+  const vectorized = K & ~15;
+  for (let k = 0; k < vectorized; k++) store<f32>(permuted + (<usize>slotOf(k, vectorized) << 2), load<f32>(a + (<usize>k << 2)));
   for (let n = c0; n < c1; n++) {
     const row = packed + <usize>n * rowBytes;
     let out: f32 = 0;
     if (block > 0) {
       for (let b = 0; b < groups; b++) {
-        const partial = dotNibbles(a, row, b * bs, min(K, b * bs + bs));
+        const partial = dotNibbles(a, permuted, row, b * bs, min(K, b * bs + bs));
         const at = <usize>(n * groups + b);
-        out += load<f32>(scale + (at << 2)) * (partial - <f32>load<i8>(zero + at) * load<f32>(sums + (<usize>b << 2)));
+        out += load<f32>(scale + (at << 2)) * (partial - <f32>(<i32>load<i8>(zero + at) + 8) * load<f32>(sums + (<usize>b << 2)));
       }
     } else {
-      out = dotNibbles(a, row, 0, K) / load<f32>(scale + (<usize>n << 2));
+      out = (dotNibbles(a, permuted, row, 0, K) - 8 * load<f32>(sums)) / load<f32>(scale + (<usize>n << 2));
     }
     store<f32>(y + (<usize>n << 2), out);
   }
