@@ -56,7 +56,7 @@ const I32 = 0x7f, V128 = 0x7b;
 const memarg = (offset: number) => [4, ...leb(offset)]; // align 2^4 = 16 bytes
 
 /** copy(dst, src, bytes) and read(src, bytes) → i32 over an imported shared memory; bytes % 64 == 0. */
-function moduleBytes(): Uint8Array<ArrayBuffer> {
+export function moduleBytes(): Uint8Array<ArrayBuffer> {
   // copy: params dst 0, src 1, bytes 2; local i 3.
   const copyLoop: number[] = [];
   for (let part = 0; part < 4; part++)
