@@ -63,7 +63,7 @@ function weightBytes(mode: Mode, K: number, N: number): number {
 
 type Checked = Contender & Disposable & { output(): Promise<Float32Array> | Float32Array };
 
-/** Weight bytes a GEMV contender cycles through (≥ 4 × the last-level cache here), see run(). */
+/** Weight bytes a GEMV contender cycles through (well past the last-level cache here), see run(). */
 const ROTATION_BYTES = 128 * 1024 * 1024;
 
 /** One contender over several identical copies of the weights, each call on the next copy. */
