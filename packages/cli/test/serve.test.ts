@@ -169,6 +169,19 @@ describe('tensorzoo serve (openai client)', () => {
     const huge = await raw(server.url, { path: '/v1/completions', body: JSON.stringify({ model: id, prompt: 'x'.repeat(1024 * 1024 + 10) }) });
     expect(huge.status).toBe(413);
     expect(JSON.parse(huge.body).error.code).toBe('request_too_large');
+    // Without a Content-Length (chunked), the count stops the body at 1 MB all the same.
+    const chunked = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const request = httpRequest(`${server.url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' } }, (response) => {
+        let body = '';
+        response.on('data', (chunk) => (body += chunk));
+        response.on('end', () => resolve({ status: response.statusCode!, body }));
+      });
+      request.on('error', reject);
+      request.write(`{"model": "${id}", "prompt": "`);
+      for (let index = 0; index < 20; index++) request.write('x'.repeat(64 * 1024));
+      request.end('"}');
+    });
+    expect(chunked.status).toBe(413);
     const unknownRoute = await raw(server.url, { method: 'GET', path: '/v1/embeddings' });
     expect(unknownRoute.status).toBe(404);
     const rebound = await raw(server.url, { method: 'GET', path: '/v1/models', headers: { host: 'attacker.example:8080' } });
