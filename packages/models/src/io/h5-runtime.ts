@@ -23,7 +23,16 @@ interface H5ModuleInternals {
   _malloc(size: number): number;
   _free(pointer: number): void;
   HEAPU8: Uint8Array;
-  FS: { writeFile(path: string, data: Uint8Array): void; readFile(path: string): Uint8Array; unlink(path: string): void; mkdir(path: string): void };
+  FS: {
+    writeFile(path: string, data: Uint8Array): void;
+    readFile(path: string): Uint8Array;
+    unlink(path: string): void;
+    mkdir(path: string): void;
+    streams: ({ path?: string } | null | undefined)[];
+    close(stream: object): void;
+  };
+  /** Read by Emscripten's abort() before it prints "Aborted(…)" to stderr; throwing here skips the print. */
+  onAbort?: (what: unknown) => void;
   get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, pointer: bigint): number;
   activate_throwing_error_handler(): number;
 }
@@ -42,7 +51,51 @@ async function initialise(api: H5Api): Promise<H5Runtime> {
   // failure code; the throwing handler turns the stack into a JavaScript exception instead, which
   // the readers below rewrap with the file and tensor names.
   module.activate_throwing_error_handler();
+  // A corrupt file can make HDF5 call abort(): Emscripten would print "Aborted(…)" to stderr,
+  // then throw. Thrown from here instead, the error reaches the reader (which names the file)
+  // and nothing is printed.
+  module.onAbort = (what) => {
+    throw new WebAssembly.RuntimeError(`Aborted(${String(what)})`);
+  };
   return { api, module };
+}
+
+/**
+ * h5wasm's throwing error handler prints HDF5's error stack into a `tmpfile()` and throws before
+ * it reaches its `fclose`: every HDF5 error leaves that file open (a real file descriptor under
+ * NODERAWFS: 200 failed opens, 200 descriptors). Nothing else in the library uses tmpfile(), and
+ * the handler has returned (thrown) by the time JavaScript runs again, so every such stream left
+ * open is a leaked one: close them.
+ */
+export function releaseErrorStreams(runtime: H5Runtime): void {
+  const { FS } = runtime.module;
+  for (const stream of FS.streams ?? []) {
+    if (stream && typeof stream.path === 'string' && /^\/tmp\/tmpfile_/.test(stream.path)) {
+      try {
+        FS.close(stream);
+      } catch {
+        // Already closed: nothing to release.
+      }
+    }
+  }
+}
+
+/** A failure inside h5wasm as one CheckpointError naming the file (and tensor); HDF5's leaked error streams released. */
+export function hdf5Failure(runtime: H5Runtime, what: string, error: unknown, location: { file: string; tensor?: string }): CheckpointError {
+  releaseErrorStreams(runtime);
+  if (error instanceof CheckpointError) return error;
+  if (error instanceof WebAssembly.RuntimeError || /^Aborted\(|memory access out of bounds|unreachable/.test(describeError(error)))
+    return new CheckpointError(`${what}: the HDF5 library failed on this file (${describeError(error).split('\n')[0]}); it is corrupt`, location, { cause: error });
+  return new CheckpointError(`${what}: ${summariseHdf5Error(error)}`, location, { cause: error });
+}
+
+/** Runs h5wasm calls on an open file; any failure becomes `hdf5Failure`'s one error naming the file. */
+export function guardH5<T>(open: Pick<OpenH5, 'runtime' | 'label'>, what: string, body: () => T, tensor?: string): T {
+  try {
+    return body();
+  } catch (error) {
+    throw hdf5Failure(open.runtime, what, error, { file: open.label, tensor });
+  }
 }
 
 /** The NODERAWFS build, for files on the host file system (Node only). */
@@ -85,14 +138,23 @@ export interface OpenH5 {
 }
 
 function openOrExplain(runtime: H5Runtime, fsPath: string, label: string, byteLength: number): H5File {
+  // Streams leaked by an earlier failure elsewhere (a writer, another reader) are released first.
+  releaseErrorStreams(runtime);
   try {
     return new runtime.api.File(fsPath, 'r');
   } catch (error) {
-    throw new CheckpointError(
-      `cannot open as HDF5 (${byteLength} bytes; the file is truncated or corrupt): ${summariseHdf5Error(error)}`,
-      { file: label },
-      { cause: error },
-    );
+    throw hdf5Failure(runtime, `cannot open as HDF5 (${byteLength} bytes; the file is truncated or corrupt)`, error, { file: label });
+  }
+}
+
+/** Closes an h5wasm file; a failure to close is one error naming the file. */
+function closeFile(runtime: H5Runtime, file: H5File, label: string): void {
+  try {
+    file.close();
+  } catch (error) {
+    throw hdf5Failure(runtime, 'cannot close', error, { file: label });
+  } finally {
+    releaseErrorStreams(runtime);
   }
 }
 
@@ -121,7 +183,7 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
   }
   const runtime = await nodeH5Runtime();
   const file = openOrExplain(runtime, path, path, byteLength);
-  return { file, runtime, label: path, close: () => file.close() };
+  return { file, runtime, label: path, close: () => closeFile(runtime, file, path) };
 }
 
 let memoryFileCounter = 0;
@@ -146,8 +208,11 @@ export async function openH5Bytes(label: string, bytes: Uint8Array, what: string
     runtime,
     label,
     close: () => {
-      file.close();
-      runtime.module.FS.unlink(fsPath);
+      try {
+        closeFile(runtime, file, label);
+      } finally {
+        runtime.module.FS.unlink(fsPath);
+      }
     },
   };
 }
@@ -185,7 +250,7 @@ export function readDatasetBytes(
       module.get_dataset_data(open.file.file_id, datasetPath, count, offset, strides, BigInt(pointer));
       output.set(module.HEAPU8.subarray(pointer, pointer + byteLength), at);
     } catch (error) {
-      throw new CheckpointError(`cannot read the data: ${summariseHdf5Error(error)}`, { file: open.label, tensor: datasetPath }, { cause: error });
+      throw hdf5Failure(open.runtime, 'cannot read the data', error, { file: open.label, tensor: datasetPath });
     } finally {
       module._free(pointer);
     }

@@ -2,7 +2,7 @@
 // mapping from HDF5 datatypes to stored dtypes (spec §4.3: float32 as IEEE float, bfloat16 as
 // 2-byte opaque data with a `dtype="bfloat16"` attribute).
 
-import type { H5Dataset, H5Group, OpenH5 } from './h5-runtime.js';
+import { guardH5, type H5Dataset, type H5Group, type OpenH5 } from './h5-runtime.js';
 import { CheckpointError } from './errors.js';
 import type { StoredDType } from './stored-tensor.js';
 
@@ -94,6 +94,11 @@ export function dtypeAttribute(attributes: readonly H5AttributeInfo[]): string |
  * as Keras refuses them when it loads weights (spec §4.4), because they can point outside the file.
  */
 export function walkH5(open: OpenH5): H5NodeInfo[] {
+  // A corrupt group or dataset header fails inside h5wasm: one error naming the file.
+  return guardH5(open, "cannot read the file's groups and datasets", () => walkTree(open));
+}
+
+function walkTree(open: OpenH5): H5NodeInfo[] {
   const nodes: H5NodeInfo[] = [];
   const { api } = open.runtime;
   const visit = (group: H5Group, path: string) => {
