@@ -3,8 +3,9 @@
 //   <bos><start_of_turn>user\n{system}\n\n{user}<end_of_turn>\n<start_of_turn>model\n{answer}<end_of_turn>\n…<start_of_turn>model\n
 // Contents are trimmed, roles alternate user/model starting with the user (`assistant` is written
 // `model`), and the prompt ends with the model's open turn. A model answers until <end_of_turn>
-// (or <eos>). Vocabularies without <start_of_turn>/<end_of_turn> pieces (the embedded demo model)
-// tokenize the markers as plain text; the end marker then stops generation as a stop string.
+// (or <eos>). The markers are single pieces of Gemma's vocabulary (and of the embedded demo
+// model's); a vocabulary without them tokenizes them as plain text, and the end marker then stops
+// generation as a stop string (the server does that).
 import { argumentError } from '@tensorzoo/core';
 
 export type ChatRole = 'system' | 'user' | 'assistant';
