@@ -60,3 +60,23 @@ describe('gemmaChatPrompt', () => {
     expect(() => gemmaChatPrompt([])).toThrow(/messages/);
   });
 });
+
+describe('prepareCompletion', () => {
+  test('<end_of_turn> stops chat as a token where the vocabulary has it, else as a stop string', async () => {
+    const { prepareCompletion } = await import('../src/server/completion.js');
+    const parameters = { maxTokens: 8, temperature: 0, topP: null, topK: null, seed: null, stop: ['###'], stream: false, includeUsage: false };
+    const served = (tokens: GemmaTokenizer) => ({ id: 'm', created: 0, engine: { contextLength: 64 }, lm: { preprocessor: { tokenizer: tokens } } }) as never;
+    const messages = [{ role: 'user' as const, content: 'hi' }];
+    const withPieces = prepareCompletion(served(tokenizer), { messages }, parameters);
+    expect(withPieces.stopTokenIds).toEqual([tokenizer.endTokenId, tokenizer.endOfTurnTokenId]);
+    expect(withPieces.stopStrings).toEqual(['###']);
+    expect(withPieces.promptIds.slice(0, 2)).toEqual([tokenizer.startTokenId, tokenizer.startOfTurnTokenId]);
+    const without = Object.create(tokenizer, { endOfTurnTokenId: { value: null } }) as GemmaTokenizer;
+    const fallback = prepareCompletion(served(without), { messages }, parameters);
+    expect(fallback.stopTokenIds).toEqual([tokenizer.endTokenId]);
+    expect(fallback.stopStrings).toEqual(['###', '<end_of_turn>']);
+    // Plain completions stop at <eos> only; max_tokens past the context is refused with the numbers.
+    expect(prepareCompletion(served(tokenizer), { prompt: 'x' }, parameters).stopTokenIds).toEqual([tokenizer.endTokenId]);
+    expect(() => prepareCompletion(served(tokenizer), { prompt: 'x' }, { ...parameters, maxTokens: 63 })).toThrow(/maximum context length is 64 tokens.*65 tokens \(2 in the prompt, 63 in the completion\)/);
+  });
+});
