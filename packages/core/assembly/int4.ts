@@ -70,21 +70,27 @@ export const INT4_GEMM_NC: i32 = NC;
 // once per block through Σa), in a permuted column order that needs no interleave: per 16
 // columns, slots 0–3 hold columns 0, 2, 4, 6 (low nibbles of bytes 0–3), 4–7 columns 1, 3, 5, 7
 // (high nibbles), 8–11 columns 8, 10, 12, 14 and 12–15 columns 9, 11, 13, 15.
+/** Bytes 0–3 (part 0) or 4–7 (part 1) of 8 packed bytes at p, XOR 0x88 (u = q + 8 per nibble), one per i32 lane. */
 // @ts-ignore: decorator
-@inline function lowNibbles(p: usize): v128 {
-  return v128.and(v128.xor(v128.load64_zero(p), i8x16.splat(<i8>0x88)), i8x16.splat(15));
+@inline function bytes0(v: v128): v128 {
+  return i8x16.swizzle(v, i8x16(0, -1, -1, -1, 1, -1, -1, -1, 2, -1, -1, -1, 3, -1, -1, -1));
 }
 // @ts-ignore: decorator
-@inline function highNibbles(p: usize): v128 {
-  return v128.and(i16x8.shr_u(v128.xor(v128.load64_zero(p), i8x16.splat(<i8>0x88)), 4), i8x16.splat(15));
+@inline function bytes1(v: v128): v128 {
+  return i8x16.swizzle(v, i8x16(4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1, 7, -1, -1, -1));
 }
 // @ts-ignore: decorator
-@inline function lanes0(v: v128): v128 {
-  return f32x4.convert_i32x4_s(i8x16.swizzle(v, i8x16(0, -1, -1, -1, 1, -1, -1, -1, 2, -1, -1, -1, 3, -1, -1, -1)));
+@inline function packed8(p: usize): v128 {
+  return v128.xor(v128.load64_zero(p), i8x16.splat(<i8>0x88));
+}
+/** Low / high nibbles of i32 lanes holding one byte each, as float32. */
+// @ts-ignore: decorator
+@inline function lowF(x: v128): v128 {
+  return f32x4.convert_i32x4_s(v128.and(x, i32x4.splat(15)));
 }
 // @ts-ignore: decorator
-@inline function lanes1(v: v128): v128 {
-  return f32x4.convert_i32x4_s(i8x16.swizzle(v, i8x16(4, -1, -1, -1, 5, -1, -1, -1, 6, -1, -1, -1, 7, -1, -1, -1)));
+@inline function highF(x: v128): v128 {
+  return f32x4.convert_i32x4_s(i32x4.shr_u(x, 4));
 }
 
 /** The slot of column j in an accumulator whose first `vectorized` columns are permuted (see above). */
@@ -109,13 +115,14 @@ function rows4(s0: f32, s1: f32, s2: f32, s3: f32, r0: usize, r1: usize, r2: usi
   let j = 0;
   for (; j + 16 <= W; j += 16) {
     const b = o + <usize>(j >> 1);
-    const l0 = lowNibbles(r0 + b), l1 = lowNibbles(r1 + b), l2 = lowNibbles(r2 + b), l3 = lowNibbles(r3 + b);
+    const p0 = packed8(r0 + b), p1 = packed8(r1 + b), p2 = packed8(r2 + b), p3 = packed8(r3 + b);
     const a = acc + (<usize>j << 2);
-    v128.store(a, madd(v3, lanes0(l3), madd(v2, lanes0(l2), madd(v1, lanes0(l1), madd(v0, lanes0(l0), v128.load(a))))));
-    v128.store(a, madd(v3, lanes1(l3), madd(v2, lanes1(l2), madd(v1, lanes1(l1), madd(v0, lanes1(l0), v128.load(a, 32))))), 32);
-    const h0 = highNibbles(r0 + b), h1 = highNibbles(r1 + b), h2 = highNibbles(r2 + b), h3 = highNibbles(r3 + b);
-    v128.store(a, madd(v3, lanes0(h3), madd(v2, lanes0(h2), madd(v1, lanes0(h1), madd(v0, lanes0(h0), v128.load(a, 16))))), 16);
-    v128.store(a, madd(v3, lanes1(h3), madd(v2, lanes1(h2), madd(v1, lanes1(h1), madd(v0, lanes1(h0), v128.load(a, 48))))), 48);
+    let x0 = bytes0(p0), x1 = bytes0(p1), x2 = bytes0(p2), x3 = bytes0(p3);
+    v128.store(a, madd(v3, lowF(x3), madd(v2, lowF(x2), madd(v1, lowF(x1), madd(v0, lowF(x0), v128.load(a))))));
+    v128.store(a, madd(v3, highF(x3), madd(v2, highF(x2), madd(v1, highF(x1), madd(v0, highF(x0), v128.load(a, 16))))), 16);
+    x0 = bytes1(p0); x1 = bytes1(p1); x2 = bytes1(p2); x3 = bytes1(p3);
+    v128.store(a, madd(v3, lowF(x3), madd(v2, lowF(x2), madd(v1, lowF(x1), madd(v0, lowF(x0), v128.load(a, 32))))), 32);
+    v128.store(a, madd(v3, highF(x3), madd(v2, highF(x2), madd(v1, highF(x1), madd(v0, highF(x0), v128.load(a, 48))))), 48);
   }
   for (; j < W; j++) {
     const a = acc + (<usize>j << 2);
@@ -130,13 +137,13 @@ function rows1(s: f32, row: usize, first: i32, acc: usize, W: i32): void {
     const v = f32x4.splat(s);
     const o = <usize>(first >> 1);
     for (; j + 16 <= W; j += 16) {
-      const b = row + o + <usize>(j >> 1);
-      const l = lowNibbles(b), h = highNibbles(b);
+      const q = packed8(row + o + <usize>(j >> 1));
+      const x0 = bytes0(q), x1 = bytes1(q);
       const a = acc + (<usize>j << 2);
-      v128.store(a, madd(v, lanes0(l), v128.load(a)));
-      v128.store(a, madd(v, lanes0(h), v128.load(a, 16)), 16);
-      v128.store(a, madd(v, lanes1(l), v128.load(a, 32)), 32);
-      v128.store(a, madd(v, lanes1(h), v128.load(a, 48)), 48);
+      v128.store(a, madd(v, lowF(x0), v128.load(a)));
+      v128.store(a, madd(v, highF(x0), v128.load(a, 16)), 16);
+      v128.store(a, madd(v, lowF(x1), v128.load(a, 32)), 32);
+      v128.store(a, madd(v, highF(x1), v128.load(a, 48)), 48);
     }
   }
   for (; j < W; j++) {
@@ -212,13 +219,13 @@ function kernelColumns(p: usize, g: i32, n0: i32, W: i32, acc: usize): void {
   for (; k < k1 && (k & 15) != 0; k++) total += load<f32>(a + (<usize>k << 2)) * nibbleU(row, k);
   let acc = f32x4.splat(0);
   for (; k + 16 <= k1; k += 16) {
-    const b = row + <usize>(k >> 1);
-    const l = lowNibbles(b), h = highNibbles(b);
+    const q = packed8(row + <usize>(k >> 1));
+    const x0 = bytes0(q), x1 = bytes1(q);
     const ak = permuted + (<usize>k << 2);
-    acc = madd(v128.load(ak), lanes0(l), acc);
-    acc = madd(v128.load(ak, 16), lanes0(h), acc);
-    acc = madd(v128.load(ak, 32), lanes1(l), acc);
-    acc = madd(v128.load(ak, 48), lanes1(h), acc);
+    acc = madd(v128.load(ak), lowF(x0), acc);
+    acc = madd(v128.load(ak, 16), highF(x0), acc);
+    acc = madd(v128.load(ak, 32), lowF(x1), acc);
+    acc = madd(v128.load(ak, 48), highF(x1), acc);
   }
   total += hsum(acc);
   for (; k < k1; k++) total += load<f32>(a + (<usize>k << 2)) * nibbleU(row, k);
