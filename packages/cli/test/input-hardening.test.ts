@@ -63,6 +63,14 @@ describe('--max-length is capped by the model before anything is padded to it', 
   });
 });
 
+test('finetune --sequence-length past the context is refused before anything loads', async () => {
+  const data = file('data.txt', 'import numpy\n');
+  expectUsageError(
+    await run(['finetune', '--data', data, '--lora-rank', '2', '--steps', '1', '--output', join(folder, 'x.lora.h5'), '--sequence-length', '100000']),
+    /finetune: --sequence-length expected an integer ≥ 2, received "100000" \(decimal digits, at most 8192\)/,
+  );
+});
+
 describe('text from stdin (-) and --file', () => {
   test('tokenize: TEXT, - and --file give the same ids', async () => {
     const text = 'def main():\n    return 42\n';

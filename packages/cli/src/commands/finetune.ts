@@ -7,7 +7,7 @@
 // <bos>), the usual way to fine-tune a language model on running text.
 import { readFile } from 'node:fs/promises';
 import { Adam, AdamW, SGD, setRandomSeed, warmupCosineDecay, type LearningRateSchedule, type Optimizer } from '@tensorzoo/layers';
-import { GemmaCausalLM, type FitData } from '@tensorzoo/models';
+import { GemmaCausalLM, gemmaContextLength, type FitData } from '@tensorzoo/models';
 import { backendNames, defaultBackend, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { quantizeOption } from './quantize.js';
@@ -91,7 +91,7 @@ export const finetuneCommand: CommandSpec = {
     if (!output.endsWith('.lora.h5')) throw new UsageError(`${op}: --output expected a file name ending in .lora.h5, received ${JSON.stringify(output)}`);
     const learningRate = numberOption(op, 'learning-rate', values['learning-rate'], (value) => value > 0, 'a positive number') ?? 1e-3;
     const batchSize = integerOption(op, 'batch-size', values['batch-size'], 1) ?? 1;
-    const sequenceLength = integerOption(op, 'sequence-length', values['sequence-length'], 2) ?? 128;
+    const sequenceLength = integerOption(op, 'sequence-length', values['sequence-length'], 2, gemmaContextLength) ?? 128;
     const optimizerName = choiceOption(op, 'optimizer', values.optimizer, optimizerNames) ?? 'adam';
     const warmupSteps = integerOption(op, 'warmup-steps', values['warmup-steps'], 0) ?? 0;
     if (warmupSteps >= steps) throw new UsageError(`${op}: --warmup-steps expected fewer than --steps (${steps}), received ${warmupSteps}`);

@@ -61,10 +61,12 @@ export function checkSequenceLength(
 ): void {
   const { batch, queryLength, keyLength, cacheLength } = shape;
   const longest = Math.max(keyLength, cacheLength ?? 0);
-  if (longest > gemmaContextLength)
-    throw new TensorzooError(`${op}: ${argument} expected at most ${gemmaContextLength} tokens (the model's context length), received ${longest}`);
   const attention = attentionBytes(config, batch, queryLength, keyLength);
   const cache = cacheLength === undefined ? 0 : cacheBytes(config, batch, cacheLength);
+  if (longest > gemmaContextLength)
+    throw new TensorzooError(
+      `${op}: ${argument} expected at most ${gemmaContextLength} tokens (the model's context length), received ${longest} (it would need about ${gibibytes(attention + cache)} for ${cacheLength === undefined ? 'the attention' : 'the attention and the cache'})`,
+    );
   const budget = memoryBudgetBytes();
   if (attention + cache > budget) {
     const parts = [`attention [${batch}, ${config.numQueryHeads}, ${queryLength}, ${keyLength}] ${gibibytes(attention)}`];

@@ -1,5 +1,6 @@
 // GemmaCausalLMPreprocessor (KerasHub causal_lm_preprocessor.py + start_end_packer.py, spec §6.2).
 import { argumentError } from '@tensorzoo/core';
+import { gemmaContextLength } from '../gemma/input-checks.js';
 
 /** What the preprocessor needs of a tokenizer (GemmaTokenizer satisfies it). */
 export interface CausalLMTokenizer {
@@ -44,8 +45,8 @@ export class GemmaCausalLMPreprocessor {
     this.sequenceLength = config.sequenceLength ?? 1024;
     this.addStartToken = config.addStartToken ?? true;
     this.addEndToken = config.addEndToken ?? true;
-    if (!Number.isInteger(this.sequenceLength) || this.sequenceLength <= 0)
-      argumentError('GemmaCausalLMPreprocessor', 'sequenceLength', 'a positive integer', String(this.sequenceLength));
+    if (!Number.isInteger(this.sequenceLength) || this.sequenceLength <= 0 || this.sequenceLength > gemmaContextLength)
+      argumentError('GemmaCausalLMPreprocessor', 'sequenceLength', `a positive integer, at most ${gemmaContextLength} (Gemma's context length)`, String(this.sequenceLength));
   }
 
   /**
@@ -55,6 +56,9 @@ export class GemmaCausalLMPreprocessor {
   pack(rows: readonly (readonly number[])[], length: number, addStart: boolean, addEnd: boolean): PackedBatch {
     const tokenIds: number[][] = [];
     const paddingMask: number[][] = [];
+    // Rows are padded to `length` here: bound it first (training packs sequenceLength + 1).
+    if (!Number.isSafeInteger(length) || length > gemmaContextLength + 1)
+      argumentError('GemmaCausalLMPreprocessor', 'sequenceLength', `an integer of at most ${gemmaContextLength} (Gemma's context length)`, String(length));
     const keep = length - (addStart ? 1 : 0) - (addEnd ? 1 : 0);
     if (keep < 0) argumentError('GemmaCausalLMPreprocessor', 'sequenceLength', `at least ${length - keep} to hold the start/end tokens`, String(length));
     for (const row of rows) {

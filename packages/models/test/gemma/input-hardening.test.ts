@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
-import { GemmaBackbone, GemmaCausalLM } from '@tensorzoo/models';
+import { GemmaBackbone, GemmaCausalLM, GemmaCausalLMPreprocessor } from '@tensorzoo/models';
 import { fixturesDirectory } from '../backends.js';
 
 const tiny = { vocabularySize: 16, numLayers: 1, numQueryHeads: 2, numKeyValueHeads: 1, hiddenDim: 8, intermediateDim: 16, headDim: 4 };
@@ -104,6 +104,13 @@ describe('generate: maxLength capped before the prompt is padded to it', () => {
   test('packed prompts: a padding mask other than 0/1 is refused', async () => {
     model ??= await GemmaCausalLM.fromPreset();
     expectRefused(() => model.generate({ tokenIds: [[2, 5, 0]], paddingMask: [[1, 2, 0]] }, { stopTokenIds: null }), /paddingMask' expected 0\/1.*received 2 at \[0, 1\]/);
+  });
+
+  test('the preprocessor refuses a sequence length past the context (training pads every row to it)', async () => {
+    model ??= await GemmaCausalLM.fromPreset();
+    const tokenizer = model.preprocessor!.tokenizer;
+    expect(() => new GemmaCausalLMPreprocessor(tokenizer, { sequenceLength: 1e9 })).toThrow(/sequenceLength' expected a positive integer, at most 8192 \(Gemma's context length\), received 1000000000/);
+    expect(() => model.preprocessor!.call('import numpy', 100_000)).toThrow(/sequenceLength' expected an integer of at most 8192 .*received 100001/);
   });
 
   afterAll(() => model?.backbone.dispose());
