@@ -7,12 +7,12 @@
 //   every kernel                glorot_uniform: U(±sqrt(6 / (fan_in + fan_out))), with Keras's fans
 //                               (rank > 2: the leading axes are a receptive field)
 //   every RMSNorm scale         zeros (the layer computes x · (1 + scale))
-// The numbers come from a counter-free xoshiro128** stream per variable, seeded from (seed,
+// The numbers come from a xoshiro128** stream per variable, seeded from (seed,
 // variable path), so each tensor is reproducible on its own and independent of slab sizes and of
 // the order tensors are written in. They are not the numbers `new GemmaBackbone()` draws for the
 // same seed (that generator works on whole tensors).
 
-import { float32ToBfloat16Bits, type StoredData } from '../io/stored-tensor.js';
+import type { StoredData } from '../io/stored-tensor.js';
 import type { StreamedTensor } from '../io/streamed-tensor.js';
 
 export type RandomWeightsDType = 'float32' | 'bfloat16';
@@ -46,38 +46,27 @@ function fnv1a(text: string): number {
   return hash;
 }
 
-/** xoshiro128** (Blackman and Vigna), state filled by splitmix32 from one 32-bit seed. */
+/**
+ * xoshiro128** (Blackman and Vigna), state filled by splitmix32 from one 32-bit seed. The state
+ * lives in an Int32Array so that the hot loops below keep it in int32 locals (uint32 values in
+ * object fields would be boxed as doubles by V8).
+ */
 export class Xoshiro128 {
-  private a: number;
-  private b: number;
-  private c: number;
-  private d: number;
+  readonly state = new Int32Array(4);
   constructor(seed: number) {
-    let state = seed >>> 0;
-    const splitmix = () => {
-      state = (state + 0x9e3779b9) >>> 0;
-      let z = state;
+    let mix = seed >>> 0;
+    for (let index = 0; index < 4; index++) {
+      mix = (mix + 0x9e3779b9) >>> 0;
+      let z = mix;
       z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
       z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.a = splitmix();
-    this.b = splitmix();
-    this.c = splitmix();
-    this.d = splitmix();
+      this.state[index] = z ^ (z >>> 16);
+    }
   }
   nextUint32(): number {
-    const result = Math.imul(rotl(Math.imul(this.b, 5) >>> 0, 7), 9) >>> 0;
-    const t = (this.b << 9) >>> 0;
-    this.c ^= this.a;
-    this.d ^= this.b;
-    this.b ^= this.c;
-    this.a ^= this.d;
-    this.c = (this.c ^ t) >>> 0;
-    this.d = rotl(this.d, 11);
-    this.a >>>= 0;
-    this.b >>>= 0;
-    return result;
+    const bits = new Uint32Array(1);
+    fillUniformBits(this.state, bits, 1);
+    return bits[0]!;
   }
   /** Uniform in [0, 1) with 24 random bits. */
   nextFloat(): number {
@@ -85,8 +74,28 @@ export class Xoshiro128 {
   }
 }
 
-function rotl(value: number, shift: number): number {
-  return ((value << shift) | (value >>> (32 - shift))) >>> 0;
+/** `count` raw outputs of the generator into `out` (uint32), advancing `state`. */
+function fillUniformBits(state: Int32Array, out: Uint32Array, count: number): void {
+  let a = state[0]!;
+  let b = state[1]!;
+  let c = state[2]!;
+  let d = state[3]!;
+  for (let index = 0; index < count; index++) {
+    const scrambled = Math.imul(b, 5);
+    const rotated = (scrambled << 7) | (scrambled >>> 25);
+    out[index] = Math.imul(rotated, 9);
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+  }
+  state[0] = a;
+  state[1] = b;
+  state[2] = c;
+  state[3] = d;
 }
 
 /** The stream for one variable: seeded from the preset seed and the variable path. */
@@ -94,31 +103,72 @@ export function variableStream(seed: number, path: string): Xoshiro128 {
   return new Xoshiro128((fnv1a(path) ^ Math.imul(seed >>> 0, 0x9e3779b1)) >>> 0);
 }
 
-/** Fills `out` with the next values of `distribution` from `stream` (Box–Muller for normals). */
-function fill(out: Float32Array, distribution: RandomDistribution, stream: Xoshiro128, spare: { value: number | null }): void {
+/**
+ * Fills `out` with the next values of `distribution` from `stream`: uniform from the top 24 bits
+ * of each output; normals by the Marsaglia polar method (pairs from two uniforms in (-1, 1),
+ * rejected outside the unit circle; the second of a pair is kept for the next call).
+ */
+/** Per-variable drawing state kept across slabs, so values do not depend on slab sizes. */
+interface DrawState {
+  stream: Xoshiro128;
+  /** Raw outputs drawn ahead for the normal sampler, and how many of them are used. */
+  pool: Uint32Array;
+  used: number;
+  /** The second value of a normal pair that did not fit in the previous slab. */
+  spare: number | null;
+}
+
+function fill(out: Float32Array, distribution: RandomDistribution, draw: DrawState): void {
   if (distribution.kind === 'zeros') {
     out.fill(0);
     return;
   }
   if (distribution.kind === 'uniform') {
+    const scale = (2 / 16777216) * distribution.limit;
     const { limit } = distribution;
-    for (let index = 0; index < out.length; index++) out[index] = (stream.nextFloat() * 2 - 1) * limit;
+    const scratch = draw.pool;
+    for (let start = 0; start < out.length; start += scratch.length) {
+      const count = Math.min(scratch.length, out.length - start);
+      fillUniformBits(draw.stream.state, scratch, count);
+      for (let index = 0; index < count; index++) out[start + index] = (scratch[index]! >>> 8) * scale - limit;
+    }
     return;
   }
   const { stddev } = distribution;
   let index = 0;
-  if (spare.value !== null && out.length > 0) {
-    out[index++] = spare.value;
-    spare.value = null;
+  if (draw.spare !== null && out.length > 0) {
+    out[index++] = draw.spare;
+    draw.spare = null;
   }
+  const unit = 2 / 16777216;
+  const pool = draw.pool;
+  let cursor = draw.used;
   while (index < out.length) {
-    // 1 - u keeps the logarithm finite (u is in [0, 1)).
-    const radius = Math.sqrt(-2 * Math.log(1 - stream.nextFloat())) * stddev;
-    const angle = 2 * Math.PI * stream.nextFloat();
-    out[index++] = radius * Math.cos(angle);
-    if (index < out.length) out[index++] = radius * Math.sin(angle);
-    else spare.value = radius * Math.sin(angle);
+    if (cursor + 2 > pool.length) {
+      fillUniformBits(draw.stream.state, pool, pool.length);
+      cursor = 0;
+    }
+    const u = (pool[cursor]! >>> 8) * unit - 1;
+    const v = (pool[cursor + 1]! >>> 8) * unit - 1;
+    cursor += 2;
+    const s = u * u + v * v;
+    if (s >= 1 || s === 0) continue;
+    const factor = Math.sqrt((-2 * Math.log(s)) / s) * stddev;
+    out[index++] = u * factor;
+    if (index < out.length) out[index++] = v * factor;
+    else draw.spare = v * factor;
   }
+  draw.used = cursor;
+}
+
+/** bfloat16 bits of float32 values, round to nearest even (finite values only, as drawn here). */
+function toBfloat16(values: Float32Array, out: Uint16Array): Uint16Array {
+  const words = new Uint32Array(values.buffer, values.byteOffset, values.length);
+  for (let index = 0; index < words.length; index++) {
+    const word = words[index]!;
+    out[index] = (word + 0x7fff + ((word >>> 16) & 1)) >>> 16;
+  }
+  return out;
 }
 
 /**
@@ -132,15 +182,16 @@ export function randomVariable(path: string, shape: number[], dtype: RandomWeigh
     produce(maxSlabRows, write) {
       const rows = shape.length === 0 ? 1 : shape[0]!;
       const rowElements = shape.length === 0 ? 1 : shape.slice(1).reduce((total, size) => total * size, 1);
-      const stream = variableStream(seed, path);
-      const spare = { value: null as number | null };
+      // The pool starts exhausted: the first normal pair draws a fresh block.
+      const draw: DrawState = { stream: variableStream(seed, path), pool: new Uint32Array(4096), used: 4096, spare: null };
       const slabRows = Math.min(maxSlabRows, Math.max(1, rows));
       const values = new Float32Array(slabRows * rowElements);
+      const bits = dtype === 'bfloat16' ? new Uint16Array(slabRows * rowElements) : null;
       for (let first = 0; first < rows; first += slabRows) {
         const count = Math.min(slabRows, rows - first);
         const slab = values.subarray(0, count * rowElements);
-        fill(slab, distribution, stream, spare);
-        write((dtype === 'float32' ? slab : float32ToBfloat16Bits(slab)) as StoredData, first, count);
+        fill(slab, distribution, draw);
+        write((bits === null ? slab : toBfloat16(slab, bits.subarray(0, count * rowElements))) as StoredData, first, count);
       }
     },
   };
