@@ -25,6 +25,7 @@ const pages: [string, string, string][] = [
   ['gemma.html', 'The Gemma guide', 'saveLoraWeights(adapterFile)'],
   ['gemma.html#fine-tuning', 'The Gemma guide', 'model.fit(texts'],
   ['benchmarks.html', 'Benchmarks', 'npm run bench -- matmul'],
+  ['quantization.html', 'Quantization', "model.quantize('int8')"],
   ['differences-from-kerashub.html', 'Where tensorzoo differs from KerasHub', 'query_head_dim_normalize'],
   ['architecture.html', 'Architecture', 'tidy'],
   ['contributing.html', 'Contributing and releases', 'npm run version-packages'],
