@@ -98,15 +98,39 @@ export function guardH5<T>(open: Pick<OpenH5, 'runtime' | 'label'>, what: string
   }
 }
 
+let loadingBuilds = 0;
+
+/**
+ * Emscripten binds `console.error` once, when h5wasm's module is created (`err =
+ * console.error.bind(console)`), and prints through it: "warning: Invalid UTF-8 leading byte"
+ * for a corrupt name, "Aborted(…)", C's stderr. A stand-in is installed while a build loads; once
+ * loaded, only h5wasm holds it, and it prints only with TENSORZOO_HDF5_DIAGNOSTICS=1: HDF5's
+ * diagnostics stay off stderr, and the reader's error names the file instead.
+ */
+async function importQuietly<T>(load: () => Promise<T>): Promise<T> {
+  const original = console.error;
+  const standIn = (...args: unknown[]) => {
+    if (loadingBuilds > 0 || (typeof process !== 'undefined' && process.env?.TENSORZOO_HDF5_DIAGNOSTICS === '1')) original.apply(console, args);
+  };
+  loadingBuilds++;
+  console.error = standIn;
+  try {
+    return await load();
+  } finally {
+    loadingBuilds--;
+    if (console.error === standIn) console.error = original;
+  }
+}
+
 /** The NODERAWFS build, for files on the host file system (Node only). */
 export function nodeH5Runtime(): Promise<H5Runtime> {
-  nodeRuntime ??= import('h5wasm/node').then((api) => initialise(api as unknown as H5Api));
+  nodeRuntime ??= importQuietly(() => import('h5wasm/node')).then((api) => initialise(api as unknown as H5Api));
   return nodeRuntime;
 }
 
 /** The MEMFS build, for files held as bytes (browsers, workers, Node). */
 export function memoryH5Runtime(): Promise<H5Runtime> {
-  memoryRuntime ??= import('h5wasm').then((api) => initialise(api));
+  memoryRuntime ??= importQuietly(() => import('h5wasm')).then((api) => initialise(api));
   return memoryRuntime;
 }
 

@@ -5,7 +5,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
 import { CheckpointError, readKerasWeights, readLoraWeights } from '../../src/io/index.js';
 import { nodeH5Runtime } from '../../src/io/h5-runtime.js';
 import { fixturesDirectory } from '../backends.js';
@@ -16,6 +16,9 @@ const scratch = mkdtempSync(join(tmpdir(), 'tensorzoo-h5-corruption-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const openDescriptors = () => readdirSync('/proc/self/fd').length;
+// Installed before h5wasm loads, so that whatever h5wasm prints to "stderr" (its bound
+// console.error: UTF-8 warnings, "Aborted(…)", C's stderr) would land here.
+const consoleErrors = vi.spyOn(console, 'error');
 
 /** A copy of the fixture with `bytes` written at `offset`, in a folder of its own. */
 function corrupted(name: string, offset: number, bytes: number[]): string {
@@ -104,6 +107,10 @@ describe('corrupt .h5 headers', () => {
     expect(openDescriptors()).toBeLessThanOrEqual(before);
   });
 
+  test('nothing from HDF5 or h5wasm reached stderr (console.error) during the failures above', () => {
+    expect(consoleErrors.mock.calls.map((call) => call.map(String).join(' '))).toEqual([]);
+  });
+
   test('60 seeded 4-byte corruptions of the header region: each reads or fails with one error naming the file; a second pass leaks nothing', async () => {
     let seed = 19;
     const random = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
@@ -127,5 +134,6 @@ describe('corrupt .h5 headers', () => {
     expect(afterFirstPass - before).toBeLessThanOrEqual(refused.length);
     for (const folder of refused) expect(await readAll(folder)).toBeInstanceOf(CheckpointError);
     expect(openDescriptors(), 'descriptors after retrying every refused file').toBeLessThanOrEqual(afterFirstPass);
+    expect(consoleErrors.mock.calls.map((call) => call.map(String).join(' ')), 'printed by h5wasm').toEqual([]);
   });
 });
