@@ -91,6 +91,10 @@ describe('text from stdin (-) and --file', () => {
     expect(fromStdin.stdout).toBe(fromFile.stdout);
   });
 
+  test.each(['0x10', '1e1', '10.7', '-1', '4294967301', 'abc'])('detokenize: id %j is refused', async (id) => {
+    expectUsageError(await run(['detokenize', '--spm', spm, `5,${id}`]), new RegExp(`detokenize: IDS expected integers in \\[0, 2047\\], received ${JSON.stringify(id).replace(/[.]/g, '\\.')}`));
+  });
+
   test('tokenize: TEXT and --file together, a missing file and a directory are clear errors', async () => {
     expectUsageError(await run(['tokenize', '--spm', spm, '--file', file('a.txt', 'x'), 'x']), /tokenize: expected TEXT or --file PATH, not both/);
     expectUsageError(await run(['tokenize', '--spm', spm, '--file', join(folder, 'missing.txt')]), /tokenize: --file expected a readable text file, received .*missing\.txt \(ENOENT\)/);

@@ -61,8 +61,9 @@ export const detokenizeCommand: CommandSpec = {
     const tokenizer = await loadTokenizer('detokenize', values);
     const size = tokenizer.vocabularySize;
     const ids = positionals.flatMap((text) => text.split(/[\s,]+/).filter(Boolean)).map((text) => {
-      const id = Number(text);
-      if (!Number.isInteger(id) || id < 0 || id >= size) throw new UsageError(`detokenize: IDS expected integers in [0, ${size - 1}], received ${JSON.stringify(text)}`);
+      // Decimal digits only: Number() would read "0x10" as 16 and "1e1" as 10.
+      const id = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+      if (!Number.isSafeInteger(id) || id < 0 || id >= size) throw new UsageError(`detokenize: IDS expected integers in [0, ${size - 1}], received ${JSON.stringify(text)}`);
       return id;
     });
     io.stdout.write(`${tokenizer.decode(ids)}\n`);
