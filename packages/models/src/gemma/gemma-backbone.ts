@@ -9,8 +9,8 @@ import { checkPaddingValues, checkSequenceLength, checkTokenIdRows } from './inp
 import { gemmaBackboneFromPreset, presetBackboneConfig, type FromPresetOptions } from './gemma-from-preset.js';
 import { enableBackboneLora, loadBackboneLora, saveBackboneLora, type LoraState } from './gemma-lora.js';
 import { saveGemmaBackboneToPreset, type SaveToPresetOptions } from './gemma-save.js';
-import { gemmaLayoutMap, type DeviceMesh, type LayoutMap } from '../distribution/index.js';
 import { quantizeGemmaBackbone, quantizedLayerPolicy, type QuantizationMode, type QuantizeOptions } from './gemma-quantization.js';
+import { gemmaLayoutMap, type DeviceMesh, type LayoutMap } from '../distribution/index.js';
 import { gemmaPresets, type GemmaPreset } from '../presets/index.js';
 
 export type IdsInput = Tensor | number[][] | Int32Array;
@@ -30,8 +30,8 @@ export interface CachedForward {
 }
 
 export class GemmaBackbone extends Model {
-  readonly config: ResolvedGemmaConfig;
   /** The resolved configuration; `quantize(mode)` replaces it (its quantizedLayers). */
+  readonly config: ResolvedGemmaConfig;
   readonly transformerLayers: GemmaDecoderBlock[] = [];
   private readonly embedding: ReversibleEmbedding;
   readonly layerNorm: RMSNormalization;
@@ -42,7 +42,6 @@ export class GemmaBackbone extends Model {
     this.config = resolved;
     // === Layers ===
     const { vocabularySize, hiddenDim, numLayers } = resolved;
-    this.embedding = this.trackLayer(
     // Layers named in quantizedLayers are built quantized (Keras's quantized_build from their policy).
     const quantized = resolved.quantizedLayers ?? {};
     const blockQuantized = (index: number) =>
@@ -51,6 +50,7 @@ export class GemmaBackbone extends Model {
           .filter(([path]) => path.startsWith(`decoder_block_${index}/`))
           .map(([path, mode]) => [path.slice(`decoder_block_${index}/`.length), mode]),
       );
+    this.embedding = this.trackLayer(
       new ReversibleEmbedding({
         inputDim: vocabularySize,
         outputDim: hiddenDim,
@@ -77,8 +77,8 @@ export class GemmaBackbone extends Model {
           useSlidingWindowAttention: resolved.useSlidingWindowAttention && index % 2 === 0,
           slidingWindowSize: resolved.slidingWindowSize,
           dropout: resolved.dropout,
-          name: `decoder_block_${index}`,
           quantizedLayers: blockQuantized(index),
+          name: `decoder_block_${index}`,
           dtype: resolved.dtype,
         }),
       );
@@ -275,21 +275,6 @@ export class GemmaBackbone extends Model {
     this.loraState = await loadBackboneLora(this, this.loraState, path);
   }
 
-  /** KerasHub's GemmaBackbone.get_layout_map for a device mesh (spec §5.4). */
-  static getLayoutMap(deviceMesh: DeviceMesh, modelParallelDimName = 'model', dataParallelDimName = 'batch'): LayoutMap {
-    return gemmaLayoutMap(deviceMesh, modelParallelDimName, dataParallelDimName);
-  }
-
-  // === Config ===
-
-  override getConfig(): Record<string, unknown> {
-    return { ...this.config };
-  }
-
-  static fromConfig(config: GemmaBackboneConfig): GemmaBackbone {
-    return new GemmaBackbone(config);
-  }
-}
   // === Quantization ===
 
   /**
@@ -314,3 +299,18 @@ export class GemmaBackbone extends Model {
     return walk(this);
   }
 
+  /** KerasHub's GemmaBackbone.get_layout_map for a device mesh (spec §5.4). */
+  static getLayoutMap(deviceMesh: DeviceMesh, modelParallelDimName = 'model', dataParallelDimName = 'batch'): LayoutMap {
+    return gemmaLayoutMap(deviceMesh, modelParallelDimName, dataParallelDimName);
+  }
+
+  // === Config ===
+
+  override getConfig(): Record<string, unknown> {
+    return { ...this.config };
+  }
+
+  static fromConfig(config: GemmaBackboneConfig): GemmaBackbone {
+    return new GemmaBackbone(config);
+  }
+}

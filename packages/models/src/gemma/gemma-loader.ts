@@ -24,10 +24,10 @@ export interface LoadOptions {
   onProgress?: (event: LoadProgress) => void;
   /** Extra constructor arguments merged over the stored configuration (KerasHub's kwargs). */
   config?: Partial<GemmaBackboneConfig>;
-}
-
   /** Quantize after loading ('int8' or 'int4', as `quantize(mode)`); a quantized preset loads quantized without it. */
   quantize?: 'int8' | 'int4';
+}
+
 export type PresetFormat = 'keras' | 'transformers';
 
 /** Which loader a folder needs, from its config.json (KerasHub's dispatch order). */
@@ -81,7 +81,7 @@ export function readKerasBackboneConfig(config: Record<string, any>, file = 'con
   return fromKerasConfig(config.config, file);
 }
 
-function storedToTensor(stored: StoredTensor): Tensor {
+export function storedToTensor(stored: StoredTensor): Tensor {
   const data = stored.data as ArrayLike<number>;
   switch (stored.dtype) {
     case 'float32':
@@ -95,7 +95,7 @@ function storedToTensor(stored: StoredTensor): Tensor {
   }
 }
 
-function assignChecked(variable: Variable, value: Tensor, file: string, tensorName: string): void {
+export function assignChecked(variable: Variable, value: Tensor, file: string, tensorName: string): void {
   if (value.shape.length !== variable.shape.length || value.shape.some((size, axis) => size !== variable.shape[axis]))
     throw new TensorzooError(`${file}: tensor ${tensorName} has shape [${value.shape.join(', ')}], expected [${variable.shape.join(', ')}] for ${variable.path}`);
   variable.assign(value);
@@ -116,20 +116,16 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
   try {
     if (format === 'keras') await loadKerasWeightsInto(backbone, folder, options);
     else await loadTransformersWeightsInto(backbone, folder, options);
+    if (options.quantize !== undefined) backbone.quantize(options.quantize);
   } catch (error) {
     backbone.dispose();
     throw error;
   }
-    if (options.quantize !== undefined) backbone.quantize(options.quantize);
   return backbone;
 }
 
 async function loadKerasWeightsInto(backbone: GemmaBackbone, folder: string, options: LoadOptions): Promise<void> {
   const weights = await readKerasWeights(folder);
-  try {
-    const variables = backbone.weights;
-    variables.forEach((variable, index) => {
-      const h5Path = gemmaH5PathFor(variable.path, backbone.config);
   if (Object.keys(backbone.config.quantizedLayers ?? {}).length > 0) {
     // Quantized: the layers were built quantized from the policy map; read each layer's vars/0..n.
     try {
@@ -139,6 +135,10 @@ async function loadKerasWeightsInto(backbone: GemmaBackbone, folder: string, opt
     }
     return;
   }
+  try {
+    const variables = backbone.weights;
+    variables.forEach((variable, index) => {
+      const h5Path = gemmaH5PathFor(variable.path, backbone.config);
       if (!weights.has(h5Path)) throw new TensorzooError(`${folder}: the weights file has no tensor ${h5Path} (for ${variable.path})`);
       const value = storedToTensor(weights.get(h5Path));
       try {
@@ -154,7 +154,7 @@ async function loadKerasWeightsInto(backbone: GemmaBackbone, folder: string, opt
 }
 
 /** HF tensor name and the transform that turns it into the Keras kernel (spec §3.5). */
-function transformersSource(variablePath: string, config: GemmaBackbone['config']): { key: string; convert: (value: Tensor) => Tensor } {
+export function transformersSource(variablePath: string, config: GemmaBackbone['config']): { key: string; convert: (value: Tensor) => Tensor } {
   const identity = (value: Tensor) => value;
   const { numQueryHeads: N, numKeyValueHeads: K, headDim: H, hiddenDim: D } = config;
   if (variablePath === 'token_embedding/embeddings') return { key: 'model.embed_tokens.weight', convert: identity };
