@@ -16,3 +16,6 @@ export { exportPreset, openExportSource, type ExportPresetOptions } from './pres
 export { exportGemmaToGguf, planGemmaGguf, type GgufExportType } from './io/gguf-export.js';
 export { exportGemmaToHuggingFace, huggingFaceConfig, type GemmaExportSource } from './io/hf-export.js';
 export { writeGguf, type GgufTensor, type WriteGgufOptions } from './io/gguf-write.js';
+// Presets over HTTP into memory (browsers, workers; http(s) URLs anywhere), kept in the Cache API.
+export { clearPresetCache, defaultPresetCacheName, fetchPresetFiles, isFetchedPreset, presetBaseUrl, type FetchedPreset, type FetchPresetOptions, type FetchProgress } from './presets/browser-fetch.js';
+export { fetchGemmaPreset, gemmaBackboneFromFiles, gemmaTokenizerFromFiles, preprocessorConfigFromFiles, type FetchedLoadOptions } from './presets/preset-from-files.js';

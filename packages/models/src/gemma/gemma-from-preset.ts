@@ -9,8 +9,10 @@ import { GemmaBackbone } from './gemma-backbone.js';
 import { convertTransformersConfig, detectPresetFormat, loadGemmaBackboneFromFolder, readKerasBackboneConfig, type LoadOptions, type LoadProgress } from './gemma-loader.js';
 import type { GemmaBackboneConfig } from './gemma-config.js';
 import { join } from 'node:path';
+import { isFetchedPreset, type FetchPresetOptions } from '../presets/browser-fetch.js';
+import { fetchGemmaPreset } from '../presets/preset-from-files.js';
 
-export interface FromPresetOptions extends LoadOptions, Omit<ResolvePresetOptions, 'onProgress'> {
+export interface FromPresetOptions extends LoadOptions, Omit<ResolvePresetOptions, 'onProgress'>, Pick<FetchPresetOptions, 'cache' | 'headers' | 'signal' | 'fetch'> {
   /** Seed for the random weights of `loadWeights: false` (reproducible architectures). */
   seed?: number;
 }
@@ -53,6 +55,8 @@ export async function gemmaBackboneFromPreset(preset: string | undefined, option
     if (options.quantize !== undefined) backbone.quantize(options.quantize);
     return backbone;
   }
+  // URLs (and, outside Node, hf:// and paths): fetched into memory and cached (presets/browser-fetch.ts).
+  if (isFetchedPreset(preset)) return (await fetchGemmaPreset(preset, options)).backbone;
   return loadGemmaBackboneFromFolder(await presetFolder(preset, options), options);
 }
 

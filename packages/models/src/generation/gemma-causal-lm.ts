@@ -14,6 +14,8 @@ import { GemmaCausalLMPreprocessor, type PackedBatch } from './gemma-causal-lm-p
 import { checkPaddingValues, checkSequenceLength } from '../gemma/input-checks.js';
 import { getSampler, type SamplerSpec } from './samplers.js';
 import { fitCausalLM, type FitData, type FitHistory, type FitOptions } from '../training/index.js';
+import { isFetchedPreset } from '../presets/browser-fetch.js';
+import { fetchGemmaPreset, gemmaTokenizerFromFiles, preprocessorConfigFromFiles } from '../presets/preset-from-files.js';
 
 export interface GenerateToken {
   /** Row of the batch the token belongs to. */
@@ -59,6 +61,12 @@ export class GemmaCausalLM {
    * preprocessor.json when the preset has one, else 1024 as KerasHub).
    */
   static async fromPreset(preset?: string, options: FromPresetOptions & { sequenceLength?: number } = {}): Promise<GemmaCausalLM> {
+    // URLs (and, outside Node, hf:// and paths): fetched into memory and cached (presets/browser-fetch.ts).
+    if (isFetchedPreset(preset)) {
+      const { files, backbone } = await fetchGemmaPreset(preset, options);
+      const saved = preprocessorConfigFromFiles(files);
+      return new GemmaCausalLM(backbone, new GemmaCausalLMPreprocessor(gemmaTokenizerFromFiles(files), { ...saved, sequenceLength: options.sequenceLength ?? saved.sequenceLength }));
+    }
     const folder = await presetFolder(preset, options);
     const backbone = await loadGemmaBackboneFromFolder(folder, options);
     try {
