@@ -290,37 +290,86 @@ export function int4Gemv(p: usize, start: i32, end: i32, thread: i32): void {
   }
 }
 
-/** The dequantized weight B_g[k, n] (float32, exactly (q − zero)·scale or q / scale). */
-// @ts-ignore: decorator
-@inline function weightAt(p: usize, transposed: bool, g: i32, k: i32, n: i32): f32 {
+/** Kernel layout: B_g[k0:k0+kc, n0:n1] dequantized into 8-column float panels (matmul.ts's packB format). */
+function packKernelPanel(p: usize, g: i32, k0: i32, kc: i32, n0: i32, n1: i32, panel: usize): void {
   const N = param(p, F_N), K = param(p, F_K), G = param(p, F_G);
+  const block = param(p, F_BLOCK);
+  const cols = G * N;
+  const rowBytes = <usize>((cols + 1) >> 1);
+  const packed = <usize>param(p, F_PACKED);
+  const scale = <usize>param(p, F_SCALE), zero = <usize>param(p, F_ZERO);
+  for (let k = 0; k < kc; k++) {
+    const r = g * K + k0 + k;
+    const R = r / G;
+    const base = (r % G) * N;
+    const row = packed + <usize>R * rowBytes;
+    // Grouped: scale / zero row of R's block; per channel: the one scale row.
+    const at = block > 0 ? (R / block) * cols : 0;
+    const sc = scale + (<usize>at << 2), zp = zero + <usize>at;
+    for (let n = n0; n < n1; n += 8) {
+      const dst = panel + <usize>((n - n0) >> 3) * <usize>kc * 32 + <usize>k * 32;
+      const rc = base + n;
+      if (n + 8 <= n1 && (rc & 1) == 0) {
+        const v = v128.load32_zero(row + <usize>(rc >> 1));
+        const lo = v128.and(v, i8x16.splat(15));
+        const hi = v128.and(i16x8.shr_u(v, 4), i8x16.splat(15));
+        const u = i8x16.shuffle(lo, hi, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+        let q = i16x8.extend_low_i8x16_s(i8x16.sub(v128.xor(u, i8x16.splat(8)), i8x16.splat(8)));
+        const s = sc + (<usize>rc << 2);
+        if (block > 0) {
+          q = i16x8.sub(q, v128.load8x8_s(zp + <usize>rc));
+          v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q)), v128.load(s)));
+          v128.store(dst, f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q)), v128.load(s, 16)), 16);
+        } else {
+          v128.store(dst, f32x4.div(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(q)), v128.load(s)));
+          v128.store(dst, f32x4.div(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(q)), v128.load(s, 16)), 16);
+        }
+      } else {
+        for (let j = 0; j < 8; j++) {
+          let w: f32 = 0;
+          if (n + j < n1) {
+            const column = rc + j;
+            const q = nibble(row, column);
+            w = block > 0 ? <f32>(q - <i32>load<i8>(zp + <usize>column)) * load<f32>(sc + (<usize>column << 2)) : <f32>q / load<f32>(sc + (<usize>column << 2));
+          }
+          store<f32>(dst + (<usize>j << 2), w);
+        }
+      }
+    }
+  }
+}
+
+/** Transposed layout: B[k0:k0+kc, n0:n1] = W[n, k] dequantized into 8-column float panels. */
+function packTransposedPanel(p: usize, k0: i32, kc: i32, n0: i32, n1: i32, panel: usize): void {
+  const K = param(p, F_K);
   const block = param(p, F_BLOCK);
   const packed = <usize>param(p, F_PACKED);
   const scale = <usize>param(p, F_SCALE), zero = <usize>param(p, F_ZERO);
-  let q: i32, at: usize;
-  if (transposed) {
-    q = nibble(packed + <usize>n * <usize>((K + 1) >> 1), k);
-    at = block > 0 ? <usize>(n * ((K + block - 1) / block) + k / block) : <usize>n;
-  } else {
-    const r = g * K + k;
-    const R = r / G;
-    const rc = (r % G) * N + n;
-    q = nibble(packed + <usize>R * <usize>((G * N + 1) >> 1), rc);
-    at = block > 0 ? <usize>((R / block) * G * N + rc) : <usize>rc;
-  }
-  if (block > 0) return <f32>(q - <i32>load<i8>(zero + at)) * load<f32>(scale + (at << 2));
-  return <f32>q / load<f32>(scale + (at << 2));
-}
-
-/** B_g[k0:k0+kc, n0:n1] dequantized into 8-column float panels (matmul.ts's packB format). */
-function packPanel(p: usize, transposed: bool, g: i32, k0: i32, kc: i32, n0: i32, n1: i32, packed: usize): void {
+  const rowBytes = <usize>((K + 1) >> 1);
+  const groups = block > 0 ? (K + block - 1) / block : 1;
   for (let n = n0; n < n1; n += 8) {
-    const width = min(8, n1 - n);
-    const dst = packed + <usize>((n - n0) >> 3) * <usize>kc * 32;
-    for (let k = 0; k < kc; k++) {
-      const row = dst + <usize>k * 32;
-      for (let j = 0; j < 8; j++)
-        store<f32>(row + (<usize>j << 2), j < width ? weightAt(p, transposed, g, k0 + k, n + j) : 0);
+    const dst = panel + <usize>((n - n0) >> 3) * <usize>kc * 32;
+    for (let j = 0; j < 8; j++) {
+      let out = dst + (<usize>j << 2);
+      if (n + j >= n1) {
+        for (let k = 0; k < kc; k++, out += 32) store<f32>(out, 0);
+        continue;
+      }
+      const row = packed + <usize>(n + j) * rowBytes;
+      const at = <usize>((n + j) * groups);
+      let k = k0;
+      // One scale / zero per block segment of k.
+      while (k < k0 + kc) {
+        const blk = block > 0 ? k / block : 0;
+        const segmentEnd = block > 0 ? min(k0 + kc, (blk + 1) * block) : k0 + kc;
+        const s = load<f32>(scale + ((at + <usize>blk) << 2));
+        if (block > 0) {
+          const z = <i32>load<i8>(zero + at + <usize>blk);
+          for (; k < segmentEnd; k++, out += 32) store<f32>(out, <f32>(nibble(row, k) - z) * s);
+        } else {
+          for (; k < segmentEnd; k++, out += 32) store<f32>(out, <f32>nibble(row, k) / s);
+        }
+      }
     }
   }
 }
@@ -347,7 +396,8 @@ export function int4Gemm(p: usize, start: i32, end: i32, thread: i32): void {
     const c = <usize>param(p, F_C) + (<usize>(g * N) << 2);
     for (let k0 = 0; k0 < K; k0 += KC) {
       const kc = min(KC, K - k0);
-      packPanel(p, transposed, g, k0, kc, n0, n1, panel);
+      if (transposed) packTransposedPanel(p, k0, kc, n0, n1, panel);
+      else packKernelPanel(p, g, k0, kc, n0, n1, panel);
       const first = k0 == 0;
       for (let n = n0; n < n1; n += 8) {
         const width = min(8, n1 - n);
