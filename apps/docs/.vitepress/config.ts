@@ -43,6 +43,7 @@ export default defineConfig({
         items: [
           { text: 'Gemma guide', link: '/gemma' },
           { text: 'Quantization (int8, int4)', link: '/quantization' },
+          { text: 'Random presets, GGUF and HF export', link: '/export-and-random-presets' },
           { text: 'Differences from KerasHub', link: '/differences-from-kerashub' },
         ],
       },
