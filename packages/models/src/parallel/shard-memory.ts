@@ -1,0 +1,64 @@
+// Memory a model-parallel load will need, checked before any shard starts or any weight is read:
+// the bytes of every variable as the shards will hold it (its variable dtype), per shard against
+// the shard's WebAssembly memory (4 GiB, wasm32) and in all against the machine's available memory.
+import { readFileSync } from 'node:fs';
+import { freemem } from 'node:os';
+import { TensorzooError } from '@tensorzoo/core';
+import type { ShardPlan, VariablePlacement } from './shard-plan.js';
+
+export const bytesPerElement = (dtype: string): number => (dtype === 'bfloat16' || dtype === 'float16' ? 2 : dtype === 'int8' ? 1 : 4);
+
+/** Room a shard keeps for activations, the cache and the allocator's rounding: 1/8 of its memory. */
+export const shardHeadroom = 0.125;
+
+/** The machine's available memory: MemAvailable from /proc/meminfo (Linux), else os.freemem(). */
+export function availableMemoryBytes(): number {
+  try {
+    const match = /^MemAvailable:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+    if (match) return Number(match[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return freemem();
+}
+
+const gib = (bytes: number) => `${(bytes / 2 ** 30).toFixed(2)} GiB`;
+
+export interface ShardMemory {
+  /** Bytes of weights in all, as held (sum over shards; replicated variables counted per shard). */
+  totalBytes: number;
+  perShardBytes: number[];
+}
+
+export function shardMemory(placements: readonly (VariablePlacement & { dtype: string })[], shards: number): ShardMemory {
+  const perShardBytes = new Array<number>(shards).fill(0);
+  for (const placement of placements) {
+    const inner = placement.shape.reduce((product, size, axis) => (axis === placement.axis ? product : product * size), 1);
+    placement.slices.forEach((slice, shard) => {
+      perShardBytes[shard]! += (placement.axis === null ? placement.shape.reduce((p, s) => p * s, 1) : inner * slice.length) * bytesPerElement(placement.dtype);
+    });
+  }
+  return { totalBytes: perShardBytes.reduce((sum, bytes) => sum + bytes, 0), perShardBytes };
+}
+
+/**
+ * Refuses, with the numbers, a model whose shards would not fit: a shard's weights above
+ * (1 - headroom) of its memory limit, or all weights above the machine's available memory.
+ */
+export function checkShardMemory(what: string, plan: ShardPlan, memory: ShardMemory, limitBytes: number, available = availableMemoryBytes()): void {
+  const largest = Math.max(...memory.perShardBytes);
+  const usable = limitBytes * (1 - shardHeadroom);
+  if (largest > usable) {
+    const needed = Math.ceil(memory.totalBytes / usable);
+    throw new TensorzooError(
+      `${what}: each of ${plan.shards} shard(s) would hold up to ${gib(largest)} of ${plan.config.dtype} weights, above the ${gib(usable)} a shard can use ` +
+        `(${gib(limitBytes)} of WebAssembly memory less ${shardHeadroom * 100}% for activations and the cache); ` +
+        `use at least ${needed} shards, a smaller dtype (bfloat16) or a quantized preset`,
+    );
+  }
+  if (memory.totalBytes > available)
+    throw new TensorzooError(
+      `${what}: the weights need ${gib(memory.totalBytes)} as ${plan.config.dtype} across ${plan.shards} shard(s), more than the ${gib(available)} this machine has available; ` +
+        `use a smaller dtype (bfloat16) or a quantized preset`,
+    );
+}

@@ -1,0 +1,173 @@
+// One shard's slice of a GemmaBackbone and its tensor-parallel forward pass (runs inside a shard
+// worker, on that worker's own wasm backend). The shard is a GemmaBackbone built from the plan's
+// shard configuration — N/S query heads, K/S key/value heads (1 when replicated), F/S of the
+// feed-forward width, V/S vocabulary rows — so every sublayer is the single-memory layer; only the
+// composition below differs, at three points where `reduce` sums the shards' partial [B, T, D]:
+//   1. the token embedding (each shard looks up the ids its vocabulary rows hold, zeros elsewhere);
+//   2. attention_output (each shard contracts its heads);
+//   3. ffw_linear (each shard contracts its slice of the intermediate dimension).
+// The math mirrors GemmaBackbone.call / callWithCache and GemmaDecoderBlock.callBlock line by line
+// (inference only: no dropout); keep them in step.
+import { add, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, gelu, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
+import { buildAttentionMasks, disposeMasks, type AttentionMasks } from '../gemma/attention-mask.js';
+import { GemmaBackbone } from '../gemma/gemma-backbone.js';
+import type { GemmaDecoderBlock } from '../gemma/gemma-decoder-block.js';
+import type { GemmaBackboneConfig } from '../gemma/gemma-config.js';
+
+/** Sums a partial [B, T, D] over all shards (every shard gets the same sum); consumes nothing. */
+export type Reduce = (partial: Tensor) => Tensor;
+
+export class ShardModel {
+  readonly backbone: GemmaBackbone;
+  /** Per layer [B, 2, S_max, K / S, H], or null before emptyCache. */
+  private cache: Tensor[] | null = null;
+
+  constructor(
+    readonly shard: number,
+    readonly shards: number,
+    shardConfig: GemmaBackboneConfig,
+    private readonly reduce: Reduce,
+  ) {
+    // Variables are created lazily (no initializer runs until a value is read): loading assigns them.
+    this.backbone = new GemmaBackbone(shardConfig);
+  }
+
+  private get config() {
+    return this.backbone.config;
+  }
+
+  /** Token ids [B * T] (full vocabulary) → the summed, scaled embedding [B, T, D]. */
+  private embed(ids: Int32Array, batch: number, length: number): Tensor {
+    const rows = this.config.vocabularySize;
+    const offset = this.shard * rows;
+    const local = new Int32Array(ids.length);
+    const keep = new Float32Array(ids.length);
+    for (let index = 0; index < ids.length; index++) {
+      const row = ids[index]! - offset;
+      if (row >= 0 && row < rows) {
+        local[index] = row;
+        keep[index] = 1;
+      }
+    }
+    return tidy(() => {
+      const embedded = this.backbone.tokenEmbedding.apply(tensor(local, [batch, length], 'int32')) as Tensor;
+      // x·1 and x + 0 are exact: the reduced sum is the single-memory lookup bit for bit.
+      const full = this.reduce(mul(embedded, tensor(keep, [batch, length, 1])));
+      // sqrt(D) in float32, rounded to the compute dtype first (GemmaBackbone.embed).
+      let multiplier = Math.fround(Math.sqrt(this.config.hiddenDim));
+      if (this.backbone.computeDtype === 'bfloat16') multiplier = bfloat16BitsToFloat32(float32ToBfloat16Bits(multiplier));
+      if (this.backbone.computeDtype === 'float16') multiplier = float16BitsToFloat32(float32ToFloat16Bits(multiplier));
+      return mul(full, multiplier);
+    });
+  }
+
+  private block(block: GemmaDecoderBlock, x: Tensor, options: { attentionMask: Tensor; rowKeep?: Tensor | null; cache?: Tensor | null; cacheUpdateIndex?: number }) {
+    return tidy(() => {
+      const normalized = block.preAttentionNorm.apply(x) as Tensor;
+      const attended = block.attention.callAttention(normalized, options);
+      let branch = this.reduce(attended.output);
+      if (block.postAttentionNorm) branch = block.postAttentionNorm.apply(branch) as Tensor;
+      const residual = add(x, branch);
+      const ffwInput = block.preFfwNorm.apply(residual) as Tensor;
+      const gate = gelu(block.gatingFfw.apply(ffwInput) as Tensor, true);
+      const up = block.gatingFfw2.apply(ffwInput) as Tensor;
+      let mlp = this.reduce(block.ffwLinear.apply(mul(gate, up)) as Tensor);
+      if (block.postFfwNorm) mlp = block.postFfwNorm.apply(mlp) as Tensor;
+      return { output: add(mlp, residual), cache: attended.cache };
+    });
+  }
+
+  private masks(batch: number, length: number, keyLength: number, start: number, padding: ArrayLike<number> | null): AttentionMasks {
+    const window = this.config.useSlidingWindowAttention ? this.config.slidingWindowSize : null;
+    return buildAttentionMasks(batch, length, keyLength, start, padding, window, this.config.numQueryHeads);
+  }
+
+  /** GemmaBackbone.call: ids [B * T], padding [B * T] (1 real, 0 pad) → final-normalized hidden [B * T * D]. */
+  forward(ids: Int32Array, batch: number, length: number, padding: ArrayLike<number>): Float32Array {
+    const masks = this.masks(batch, length, length, 0, padding);
+    try {
+      const hidden = tidy(() => {
+        let x = this.embed(ids, batch, length);
+        for (const block of this.backbone.transformerLayers) {
+          const local = block.attention.useSlidingWindowAttention;
+          x = this.block(block, x, { attentionMask: local ? masks.local! : masks.global, rowKeep: masks.rowKeep }).output;
+        }
+        return this.backbone.layerNorm.apply(x) as Tensor;
+      });
+      try {
+        return hidden.dataSync() as Float32Array;
+      } finally {
+        hidden.dispose();
+      }
+    } finally {
+      disposeMasks(masks);
+    }
+  }
+
+  /** Replaces the cache with zeros: per layer [B, 2, maxLength, K / S, H]. */
+  emptyCache(batch: number, maxLength: number): void {
+    this.disposeCache();
+    const { numKeyValueHeads: K, headDim: H } = this.config;
+    this.cache = this.backbone.transformerLayers.map(() => tensor(new Float32Array(batch * 2 * maxLength * K * H), [batch, 2, maxLength, K, H]));
+  }
+
+  /** GemmaBackbone.callWithCache on this shard's cache (updated in place): → hidden [B * T * D]. */
+  forwardCached(ids: Int32Array, batch: number, length: number, start: number): Float32Array {
+    const cache = this.cache;
+    if (!cache) throw new Error('no cache: emptyCache was not called on this shard');
+    const masks = this.masks(batch, length, start + length, start, null);
+    try {
+      const { hidden, next } = tidy(() => {
+        let x = this.embed(ids, batch, length);
+        const next: Tensor[] = [];
+        this.backbone.transformerLayers.forEach((block, index) => {
+          const local = block.attention.useSlidingWindowAttention;
+          const result = this.block(block, x, { attentionMask: local ? masks.local! : masks.global, cache: cache[index]!, cacheUpdateIndex: start });
+          x = result.output;
+          next.push(result.cache!);
+        });
+        return { hidden: this.backbone.layerNorm.apply(x) as Tensor, next };
+      });
+      for (const layerCache of cache) layerCache.dispose();
+      this.cache = next;
+      try {
+        return hidden.dataSync() as Float32Array;
+      } finally {
+        hidden.dispose();
+      }
+    } finally {
+      disposeMasks(masks);
+    }
+  }
+
+  /** Hidden [rows, D] → this shard's logits [rows, V / S] (tied reverse embedding with the final soft cap). */
+  logits(hidden: Float32Array, rows: number): Float32Array {
+    const D = this.config.hiddenDim;
+    const values = tidy(() => this.backbone.logits(tensor(hidden, [rows, D])));
+    try {
+      return values.dataSync() as Float32Array;
+    } finally {
+      values.dispose();
+    }
+  }
+
+  /** Bytes held by this shard's variables. */
+  weightBytes(): number {
+    let total = 0;
+    for (const variable of this.backbone.weights) {
+      const bytes = variable.dtype === 'bfloat16' || variable.dtype === 'float16' ? 2 : variable.dtype === 'int8' ? 1 : 4;
+      total += variable.size * bytes;
+    }
+    return total;
+  }
+
+  private disposeCache(): void {
+    for (const layerCache of this.cache ?? []) layerCache.dispose();
+    this.cache = null;
+  }
+
+  dispose(): void {
+    this.disposeCache();
+    this.backbone.dispose();
+  }
+}
