@@ -9,6 +9,7 @@ import { GemmaBackbone } from './gemma-backbone.js';
 import { fromKerasConfig, type GemmaBackboneConfig, type GemmaDType } from './gemma-config.js';
 import { checkPresetConfigBeforeBuild } from './config-checks.js';
 import { loadLayerWeightsInto } from './gemma-layer-loader.js';
+import { canQuantizeOnLoad, quantizedBackboneFromFolder } from './gemma-quantize-on-load.js';
 
 export interface LoadProgress {
   label: string;
@@ -26,6 +27,11 @@ export interface LoadOptions {
   config?: Partial<GemmaBackboneConfig>;
   /** Quantize after loading ('int8' or 'int4', as `quantize(mode)`); a quantized preset loads quantized without it. */
   quantize?: 'int8' | 'int4';
+  /**
+   * Keras's `distribution`: a ModelParallel runs the backbone tensor-parallel over wasm shard
+   * workers placed as its layout map says (src/parallel/; the result is a ParallelGemmaBackbone).
+   */
+  distribution?: import('../distribution/index.js').ModelParallel;
 }
 
 export type PresetFormat = 'keras' | 'transformers';
@@ -103,12 +109,20 @@ export function assignChecked(variable: Variable, value: Tensor, file: string, t
 
 /** Builds a backbone from a local KerasHub or Hugging Face folder. */
 export async function loadGemmaBackboneFromFolder(folder: string, options: LoadOptions = {}): Promise<GemmaBackbone> {
+  if (options.distribution !== undefined) {
+    // Imported on demand: the parallel executor builds on this module.
+    const { ParallelGemmaBackbone } = await import('../parallel/index.js');
+    return (await ParallelGemmaBackbone.load(folder, { ...options, distribution: options.distribution })) as unknown as GemmaBackbone;
+  }
   const { format, config } = await detectPresetFormat(folder);
   const configFile = join(folder, 'config.json');
   const stored = format === 'keras' ? readKerasBackboneConfig(config, configFile) : convertTransformersConfig(config, configFile);
   // Before any layer is built: sizes within bounds and the block count equal to the weights'.
   await checkPresetConfigBeforeBuild({ ...stored, ...options.config }, folder, format, configFile, options.loadWeights !== false);
-  const backbone = new GemmaBackbone({ ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' });
+  const config = { ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' };
+  // quantize on a float preset: built quantized, each float kernel quantized on the host as it is read.
+  if (options.quantize !== undefined && canQuantizeOnLoad(config, options.quantize)) return quantizedBackboneFromFolder(config, options.quantize, format, folder, options);
+  const backbone = new GemmaBackbone(config);
   if (options.loadWeights === false) {
     if (options.quantize !== undefined) backbone.quantize(options.quantize);
     return backbone;

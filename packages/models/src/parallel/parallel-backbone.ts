@@ -14,7 +14,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { TensorzooError, argumentError, tensor, type Tensor } from '@tensorzoo/core';
-import type { ModelParallel } from '../distribution/index.js';
+import { ModelParallel } from '../distribution/index.js';
 import { GemmaBackbone, type CachedForward, type GemmaInputs, type IdsInput } from '../gemma/gemma-backbone.js';
 import { resolveGemmaConfig, type ResolvedGemmaConfig } from '../gemma/gemma-config.js';
 import { checkPresetConfigBeforeBuild } from '../gemma/config-checks.js';
@@ -82,6 +82,8 @@ export class ParallelGemmaBackbone {
   /** Loads a local preset folder into shard workers (see ParallelLoadOptions). */
   static async load(folder: string, options: ParallelLoadOptions): Promise<ParallelGemmaBackbone> {
     const { distribution } = options;
+    if (!(distribution instanceof ModelParallel))
+      argumentError('fromPreset', 'distribution', 'a ModelParallel (new ModelParallel({ layoutMap, batchDimName }))', distribution?.constructor?.name ?? String(distribution));
     const { format, config: rawConfig } = await detectPresetFormat(folder);
     const configFile = `${folder}/config.json`;
     const stored = format === 'keras' ? readKerasBackboneConfig(rawConfig, configFile) : convertTransformersConfig(rawConfig, configFile);
@@ -277,6 +279,31 @@ export class ParallelGemmaBackbone {
     this.disposed = true;
     if (!this.failure) for (const port of this.ports) port.postMessage({ type: 'dispose' } satisfies ToShard);
     this.stop();
+  }
+
+  /** What the single-memory backbone offers and a model-parallel one does not (yet): one clear error each. */
+  private unsupported(what: string): never {
+    throw new TensorzooError(`ParallelGemmaBackbone: ${what} is not available on a model-parallel backbone; load the preset without a distribution for it`);
+  }
+
+  quantize(_mode?: unknown): never {
+    return this.unsupported('quantize (quantize the preset first, then load it with the distribution)');
+  }
+
+  enableLora(_rank?: unknown): never {
+    return this.unsupported('enableLora');
+  }
+
+  loadLoraWeights(_path?: unknown): Promise<never> {
+    return Promise.reject(new TensorzooError('ParallelGemmaBackbone: loadLoraWeights is not available on a model-parallel backbone; load the preset without a distribution for it'));
+  }
+
+  saveToPreset(_presetDir?: unknown): Promise<never> {
+    return Promise.reject(new TensorzooError('ParallelGemmaBackbone: saveToPreset is not available on a model-parallel backbone (the preset it was loaded from holds the same weights)'));
+  }
+
+  get quantizedLayers(): Readonly<Record<string, string>> {
+    return this.config.quantizedLayers ?? {};
   }
 
   /** Tests: makes shard `shard` exit as a crashed worker would, during the next command. */
