@@ -83,7 +83,7 @@ export class ParallelGemmaBackbone {
   static async load(folder: string, options: ParallelLoadOptions): Promise<ParallelGemmaBackbone> {
     const { distribution } = options;
     if (!(distribution instanceof ModelParallel))
-      argumentError('fromPreset', 'distribution', 'a ModelParallel (new ModelParallel({ layoutMap, batchDimName }))', distribution?.constructor?.name ?? String(distribution));
+      argumentError('fromPreset', 'distribution', 'a ModelParallel (new ModelParallel({ layoutMap, batchDimName }))', (distribution as unknown as object)?.constructor?.name ?? String(distribution));
     const { format, config: rawConfig } = await detectPresetFormat(folder);
     const configFile = `${folder}/config.json`;
     const stored = format === 'keras' ? readKerasBackboneConfig(rawConfig, configFile) : convertTransformersConfig(rawConfig, configFile);
