@@ -19,7 +19,12 @@ import { checkStreamedDataset, writeStreamedDataset } from './h5-streamed-datase
 export interface KerasWeightEntry {
   /** Dataset path as stored, `<group>/vars/<n>`, e.g. `layers/reversible_embedding/vars/0`. */
   h5Path: string;
-  /** The data, or a StreamedTensor that produces it slab by slab while the file is written. */
+  tensor: StoredTensor;
+}
+
+/** An entry whose data may also be a StreamedTensor, produced slab by slab while the file is written. */
+export interface StreamedKerasWeightEntry {
+  h5Path: string;
   tensor: WritableTensor;
 }
 
@@ -57,11 +62,11 @@ const H5WASM_DTYPE: Partial<Record<StoredDType, string>> = {
 interface PlannedGroup {
   path: string;
   name: string | undefined;
-  entries: KerasWeightEntry[];
+  entries: StreamedKerasWeightEntry[];
 }
 
 /** Groups in walk order with their entries, after checking every entry. */
-function planGroups(entries: readonly KerasWeightEntry[], groups: readonly KerasGroup[] | undefined): PlannedGroup[] {
+function planGroups(entries: readonly StreamedKerasWeightEntry[], groups: readonly KerasGroup[] | undefined): PlannedGroup[] {
   const planned = new Map<string, PlannedGroup>();
   for (const group of groups ?? []) {
     if (planned.has(group.path)) throw new CheckpointError(`group "${group.path}" is listed twice`);
@@ -94,7 +99,7 @@ function planGroups(entries: readonly KerasWeightEntry[], groups: readonly Keras
 /** One output file: the groups created in it (with or without name) and the datasets it holds. */
 interface ShardPlan {
   fileName: string;
-  steps: ({ kind: 'group'; path: string; name: string | undefined } | { kind: 'dataset'; entry: KerasWeightEntry })[];
+  steps: ({ kind: 'group'; path: string; name: string | undefined } | { kind: 'dataset'; entry: StreamedKerasWeightEntry })[];
   bfloat16Count: number;
 }
 
@@ -225,7 +230,7 @@ function shardIndexText(shards: ShardPlan[]): string {
  * index or stale higher-numbered shards from an earlier save are removed, since KerasHub would
  * otherwise prefer the old index over a new single file.
  */
-export async function writeKerasWeights(presetDir: string, entries: readonly KerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<void> {
+export async function writeKerasWeights(presetDir: string, entries: readonly StreamedKerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<void> {
   const { shards, sharded } = planShards(planGroups(entries, options.groups), options.maxShardSizeBytes);
   const { mkdir, readdir, rename, unlink } = await import('node:fs/promises');
   // Like KerasHub's save_to_preset, which makes the preset folder if needed.
@@ -276,7 +281,7 @@ async function writeCheckedShard(runtime: H5Runtime, fsPath: string, shard: Shar
  */
 export async function writeKerasWeightsFile(
   filePath: string,
-  entries: readonly KerasWeightEntry[],
+  entries: readonly StreamedKerasWeightEntry[],
   options: Pick<WriteKerasWeightsOptions, 'groups'> = {},
 ): Promise<void> {
   const shard = planShards(planGroups(entries, options.groups), undefined).shards[0]!;
@@ -290,7 +295,7 @@ let memoryWriteCounter = 0;
  * The same files as `writeKerasWeights`, returned as bytes by file name instead of written to
  * disk (browsers, uploads): one `model.weights.h5`, or the index and its shards.
  */
-export async function writeKerasWeightsToBytes(entries: readonly KerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<Map<string, Uint8Array>> {
+export async function writeKerasWeightsToBytes(entries: readonly StreamedKerasWeightEntry[], options: WriteKerasWeightsOptions = {}): Promise<Map<string, Uint8Array>> {
   const { shards, sharded } = planShards(planGroups(entries, options.groups), options.maxShardSizeBytes);
   const runtime = await memoryH5Runtime();
   const files = new Map<string, Uint8Array>();

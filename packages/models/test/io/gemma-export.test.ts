@@ -33,7 +33,16 @@ afterAll(async () => {
 });
 
 function logitsOf(backbone: GemmaBackbone, ids: number[][]): Float32Array {
-  return tz.tidy(() => backbone.logits(backbone.call({ tokenIds: tz.tensor(ids, undefined, 'int32') })).dataSync() as Float32Array);
+  const logits = tz.tidy(() => backbone.logits(backbone.call({ tokenIds: tz.tensor(ids, undefined, 'int32') })));
+  const values = Float32Array.from(logits.dataSync() as Float32Array);
+  logits.dispose();
+  return values;
+}
+
+/** @huggingface/gguf's reader, with the metadata as a plain record (its types know fixed keys only). */
+async function readGguf(path: string): Promise<{ metadata: Record<string, unknown>; tensorInfos: Awaited<ReturnType<typeof gguf>>['tensorInfos']; tensorDataOffset: bigint }> {
+  const result = await gguf(path, { allowLocalFile: true });
+  return { metadata: result.metadata as unknown as Record<string, unknown>, tensorInfos: result.tensorInfos, tensorDataOffset: BigInt(result.tensorDataOffset) };
 }
 
 describe('Hugging Face export', () => {
@@ -120,7 +129,7 @@ describe('GGUF export', () => {
   it('has llama.cpp gemma2 metadata, the tokenizer and every tensor, read back by @huggingface/gguf', async () => {
     const out = join(await scratch(), 'model.gguf');
     await exportPreset(embedded, { format: 'gguf', out, type: 'f32' });
-    const { metadata, tensorInfos, tensorDataOffset } = await gguf(out, { allowLocalFile: true });
+    const { metadata, tensorInfos, tensorDataOffset } = await readGguf(out);
     expect(metadata.version).toBe(3);
     expect(metadata['general.architecture']).toBe('gemma2');
     expect(metadata['general.file_type']).toBe(0);
@@ -170,7 +179,7 @@ describe('GGUF export', () => {
   it('writes Q8_0 blocks of 32 with an f16 scale as llama.cpp quantizes them', async () => {
     const out = join(await scratch(), 'model-q8.gguf');
     await exportPreset(embedded, { format: 'gguf', out, type: 'q8_0' });
-    const { metadata, tensorInfos, tensorDataOffset } = await gguf(out, { allowLocalFile: true });
+    const { metadata, tensorInfos, tensorDataOffset } = await readGguf(out);
     expect(metadata['general.file_type']).toBe(7);
     const embedding = tensorInfos.find((info) => info.name === 'token_embd.weight')!;
     expect(embedding.dtype).toBe(8);
@@ -200,12 +209,12 @@ describe('GGUF export', () => {
     const folder = await scratch();
     await exportPreset(embedded, { format: 'gguf', out: join(folder, 'b.gguf'), type: 'bf16' });
     await exportPreset(embedded, { format: 'gguf', out: join(folder, 'h.gguf'), type: 'f16' });
-    expect((await gguf(join(folder, 'b.gguf'), { allowLocalFile: true })).tensorInfos.find((info) => info.name === 'blk.0.ffn_up.weight')!.dtype).toBe(30);
-    expect((await gguf(join(folder, 'h.gguf'), { allowLocalFile: true })).tensorInfos.find((info) => info.name === 'blk.0.ffn_up.weight')!.dtype).toBe(1);
+    expect((await readGguf(join(folder, 'b.gguf'))).tensorInfos.find((info) => info.name === 'blk.0.ffn_up.weight')!.dtype).toBe(30);
+    expect((await readGguf(join(folder, 'h.gguf'))).tensorInfos.find((info) => info.name === 'blk.0.ffn_up.weight')!.dtype).toBe(1);
     // keras_gemma_tiny: D / N = 12 but head_dim 16 with query_head_dim_normalize true → fine;
     // keras_gemma2_tiny scales by (D / N) = 8 = head_dim → fine; both export.
     await exportPreset(fixture('keras_gemma_tiny'), { format: 'gguf', out: join(folder, 'g1.gguf') });
-    const g1 = await gguf(join(folder, 'g1.gguf'), { allowLocalFile: true });
+    const g1 = await readGguf(join(folder, 'g1.gguf'));
     expect(g1.metadata['general.architecture']).toBe('gemma');
     expect(g1.tensorInfos.some((info) => info.name === 'blk.0.ffn_norm.weight')).toBe(true);
     expect(await readdir(folder)).toEqual(['b.gguf', 'g1.gguf', 'h.gguf']); // no temporary files left

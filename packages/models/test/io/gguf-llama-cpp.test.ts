@@ -65,11 +65,10 @@ async function llamaProbabilities(model: LlamaModel, ids: number[], kvCache: 'F1
 
 /** Our log-softmax of the logits at every position of `ids`. */
 function ourLogProbabilities(ids: number[]): Float32Array[] {
-  return tz.tidy(() => {
-    const logits = ours.logits(ours.call({ tokenIds: tz.tensor([ids], undefined, 'int32') }));
-    const logProbabilities = tz.logSoftmax(logits, -1).dataSync() as Float32Array;
-    return ids.map((_, position) => logProbabilities.slice(position * 2048, (position + 1) * 2048));
-  });
+  const result = tz.tidy(() => tz.logSoftmax(ours.logits(ours.call({ tokenIds: tz.tensor([ids], undefined, 'int32') })), -1));
+  const logProbabilities = Float32Array.from(result.dataSync() as Float32Array);
+  result.dispose();
+  return ids.map((_, position) => logProbabilities.slice(position * 2048, (position + 1) * 2048));
 }
 
 describe('llama.cpp on the exported GGUF', () => {
@@ -110,7 +109,7 @@ describe('llama.cpp on the exported GGUF', () => {
         try {
           const sequence = context.getSequence();
           const generated: number[] = [];
-          for await (const token of sequence.evaluate(prompt_ids, { temperature: 0 })) {
+          for await (const token of sequence.evaluate(prompt_ids as never, { temperature: 0 })) {
             generated.push(token as number);
             if (generated.length >= steps) break;
           }
