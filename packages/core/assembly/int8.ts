@@ -7,7 +7,7 @@
 // K < 2^17). Relaxed SIMD's i8 dot products need a 7-bit unsigned operand, which neither int8
 // operand is, so both builds run the same integer code.
 // - GEMV (M = 1), b [K, N]: the int32 sums live in the output block (reinterpreted, then
-//   rescaled in place); four weight rows per pass, rows k, k+1 interleaved byte-wise so that one
+//   rescaled in place); eight weight rows per pass, rows k, k+1 interleaved byte-wise so that one
 //   dot_i16x8_s gives a[k]·b[k,n] + a[k+1]·b[k+1,n] for four columns. Split over K on several
 //   threads (int32 partials, summed exactly).
 // - GEMV, b [N, K]: four dot products at once over contiguous rows.
@@ -67,38 +67,45 @@ export const INT8_GEMM_NC: i32 = NC;
   return i16x8.extend_low_i8x16_s(v128.load16_splat(p));
 }
 
-/** acc[c0:c1] += x[0:K] · w[0:K, c0:c1] in int32 (w rows of ldw bytes). */
+/** Eight rows at once: the int32 sums of rows 0–3 and 4–7 are added in registers before one accumulator update. */
+// @ts-ignore: decorator
+@inline function eightRows(x: usize, w: usize, ldw: usize, acc: usize, j: i32): void {
+  const x01 = pairSplat(x), x23 = pairSplat(x + 2), x45 = pairSplat(x + 4), x67 = pairSplat(x + 6);
+  let lo = i32x4.splat(0), lo2 = i32x4.splat(0), hi = i32x4.splat(0), hi2 = i32x4.splat(0);
+  for (let half = 0; half < 2; half++) {
+    const base = w + <usize>(half * 4) * ldw + <usize>j;
+    const xa = half == 0 ? x01 : x45, xb = half == 0 ? x23 : x67;
+    const r0 = v128.load(base), r1 = v128.load(base + ldw), r2 = v128.load(base + 2 * ldw), r3 = v128.load(base + 3 * ldw);
+    const l01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const h01 = i8x16.shuffle(r0, r1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    const l23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    const h23 = i8x16.shuffle(r2, r3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    lo = i32x4.add(lo, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(l01), xa), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(l23), xb)));
+    lo2 = i32x4.add(lo2, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(l01), xa), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(l23), xb)));
+    hi = i32x4.add(hi, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(h01), xa), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(h23), xb)));
+    hi2 = i32x4.add(hi2, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(h01), xa), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(h23), xb)));
+  }
+  const a = acc + (<usize>j << 2);
+  v128.store(a, i32x4.add(v128.load(a), lo));
+  v128.store(a, i32x4.add(v128.load(a, 16), lo2), 16);
+  v128.store(a, i32x4.add(v128.load(a, 32), hi), 32);
+  v128.store(a, i32x4.add(v128.load(a, 48), hi2), 48);
+}
+
+/** acc[c0:c1] += x[0:K] · w[0:K, c0:c1] in int32 (w rows of ldw bytes): eight rows per pass, then four, then one. */
 function rowsI8(x: usize, w: usize, ldw: usize, acc: usize, K: i32, c0: i32, c1: i32): void {
   let k = 0;
-  for (; k + 4 <= K; k += 4) {
-    const x01 = pairSplat(x + <usize>k);
-    const x23 = pairSplat(x + <usize>k + 2);
-    const w0 = w + <usize>k * ldw;
-    const w1 = w0 + ldw, w2 = w1 + ldw, w3 = w2 + ldw;
-    let j = c0;
-    for (; j + 16 <= c1; j += 16) {
-      const r0 = v128.load(w0 + <usize>j), r1 = v128.load(w1 + <usize>j);
-      const r2 = v128.load(w2 + <usize>j), r3 = v128.load(w3 + <usize>j);
-      const l01 = i8x16.shuffle(r0, r1, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      const h01 = i8x16.shuffle(r0, r1, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-      const l23 = i8x16.shuffle(r2, r3, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
-      const h23 = i8x16.shuffle(r2, r3, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
-      const a = acc + (<usize>j << 2);
-      v128.store(a, i32x4.add(v128.load(a), i32x4.add(
-        i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(l01), x01), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(l23), x23))));
-      v128.store(a, i32x4.add(v128.load(a, 16), i32x4.add(
-        i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(l01), x01), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(l23), x23))), 16);
-      v128.store(a, i32x4.add(v128.load(a, 32), i32x4.add(
-        i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(h01), x01), i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_s(h23), x23))), 32);
-      v128.store(a, i32x4.add(v128.load(a, 48), i32x4.add(
-        i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(h01), x01), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_s(h23), x23))), 48);
-    }
-    const s0 = <i32>load<i8>(x + <usize>k), s1 = <i32>load<i8>(x + <usize>k, 1);
-    const s2 = <i32>load<i8>(x + <usize>k, 2), s3 = <i32>load<i8>(x + <usize>k, 3);
-    for (; j < c1; j++) {
-      const a = acc + (<usize>j << 2);
-      const o = <usize>j;
-      store<i32>(a, load<i32>(a) + s0 * <i32>load<i8>(w0 + o) + s1 * <i32>load<i8>(w1 + o) + s2 * <i32>load<i8>(w2 + o) + s3 * <i32>load<i8>(w3 + o));
+  const vectorEnd = c0 + ((c1 - c0) & ~15);
+  for (; k + 8 <= K; k += 8) {
+    const wk = w + <usize>k * ldw;
+    for (let j = c0; j < vectorEnd; j += 16) eightRows(x + <usize>k, wk, ldw, acc, j);
+    for (let r = 0; r < 8; r++) {
+      const s = <i32>load<i8>(x + <usize>(k + r));
+      const wr = wk + <usize>r * ldw;
+      for (let j = vectorEnd; j < c1; j++) {
+        const a = acc + (<usize>j << 2);
+        store<i32>(a, load<i32>(a) + s * <i32>load<i8>(wr + <usize>j));
+      }
     }
   }
   for (; k < K; k++) {

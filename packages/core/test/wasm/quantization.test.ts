@@ -9,9 +9,9 @@
 // needs.
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test, vi } from 'vitest';
 import * as tz from '@tensorzoo/core';
-import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads } from '@tensorzoo/core/backends/wasm';
+import { DEFAULT_WASM_PARALLEL_THRESHOLD, setWasmParallelThreshold, setWasmThreads, WasmBackend } from '@tensorzoo/core/backends/wasm';
 import { expectParity, floats, halves, ints, Seeded, type HostTensor } from './parity.js';
 
 /** Uniform int8 values in [low, high] (−128 included by default: sums must stay exact). */
@@ -131,6 +131,43 @@ for (const threads of [1, 2]) {
           await expectParity(`int4 transposed ${M}x${K} N=${N} block ${blockSize}`, transposedInputs, (x, p, s, z) =>
             tz.matMulInt4(x, p!, s!, z ?? null, { layout: 'transposed', blockSize }), tolerance, 1e-5);
         }
+      }
+    });
+
+    test('the weights are never copied: no allocation during the quantized products is weight-sized', async () => {
+      const random = new Seeded(51);
+      await tz.setBackend('wasm');
+      const backend = tz.engine.backend as WasmBackend;
+      const [K, N] = [1024, 2048];
+      const weights = tz.tensor(int8s(random, [K, N]).values, [K, N], 'int8');
+      const table = tz.tensor(int8s(random, [N, K]).values, [N, K], 'int8');
+      const packed = tz.tensor(int8s(random, [K, N / 2]).values, [K, N / 2], 'int8');
+      const packedTable = tz.tensor(int8s(random, [N, K / 2]).values, [N, K / 2], 'int8');
+      const scale = tz.tensor(positive(random, [K / 128, N]).values, [K / 128, N]);
+      const zero = tz.tensor(int8s(random, [K / 128, N], -8, 7).values, [K / 128, N], 'int8');
+      const tableScale = tz.tensor(positive(random, [N, K / 128]).values, [N, K / 128]);
+      const tableZero = tz.tensor(int8s(random, [N, K / 128], -8, 7).values, [N, K / 128], 'int8');
+      const columnScale = tz.tensor(positive(random, [N]).values, [N]);
+      const spy = vi.spyOn(backend.allocator, 'allocate');
+      try {
+        for (const M of [1, 8]) {
+          const a = tz.tensor(int8s(random, [M, K]).values, [M, K], 'int8');
+          const aScale = tz.tensor(positive(random, [M, 1]).values, [M, 1]);
+          const x = tz.tensor(floats(random, [M, K]).values, [M, K]);
+          tz.tidy(() => {
+            tz.matMulInt8(a, aScale, weights, columnScale).dataSync();
+            tz.matMulInt8(a, aScale, table, columnScale, { transposeB: true }).dataSync();
+            tz.matMulInt4(x, packed, scale, zero, { layout: 'kernel' }).dataSync();
+            tz.matMulInt4(x, packedTable, tableScale, tableZero, { layout: 'transposed' }).dataSync();
+          });
+          tz.dispose([a, aScale, x]);
+        }
+        const largest = Math.max(...spy.mock.calls.map(([bytes]) => bytes as number));
+        // The outputs (8 × 2048 float32 = 64 KiB) and per-thread scratch (≈ 256 KiB each) only.
+        expect(largest).toBeLessThan(K * N / 2);
+      } finally {
+        spy.mockRestore();
+        tz.dispose([weights, table, packed, packedTable, scale, zero, tableScale, tableZero, columnScale]);
       }
     });
 
