@@ -134,7 +134,10 @@ export async function exportGemmaToHuggingFace(source: GemmaExportSource, out: s
   for (const plan of plans) {
     tensors.set(plan.name, streamLoaded(plan.shape, dtype, () => castFloat(convertToHf(plan, source.readVariable(plan.variable)), dtype).data));
   }
-  const { mkdir, rename, rm, rmdir } = await import('node:fs/promises');
+  const { mkdir, readdir, rename, rm, rmdir } = await import('node:fs/promises');
+  // Refuse a non-empty destination before any work (rmdir below only removes an empty one).
+  const existing = await readdir(out).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? [] : Promise.reject(error)));
+  if (existing.length > 0) throw new CheckpointError(`the destination must be a new or empty folder; it holds ${existing.length} entries`, { file: out });
   const temporary = temporaryFolderFor(out);
   await mkdir(temporary, { recursive: true });
   try {

@@ -103,6 +103,7 @@ describe('Hugging Face export', () => {
     expect(gemma1).toMatchObject({ model_type: 'gemma', architectures: ['GemmaForCausalLM'], hidden_size: 48, head_dim: 16, num_attention_heads: 4 });
     expect(gemma1.query_pre_attn_scalar).toBeUndefined();
     await expect(exportPreset(embedded, { format: 'hf', out: join(await scratch(), 'x'), type: 'q8_0' })).rejects.toThrow(/'type' expected f32, f16 or bf16.*"q8_0"/);
+    await expect(exportPreset(embedded, { format: 'hf', out })).rejects.toThrow(/must be a new or empty folder; it holds 5 entries/);
 
     // Sharded: model-0000i-of-0000n.safetensors and the index, which our loader follows.
     const source = await openExportSource(fixture('keras_gemma2_tiny'), 'tiny');
