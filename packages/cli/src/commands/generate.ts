@@ -11,7 +11,7 @@ const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'Generate a continuation of PROMPT with a Gemma causal LM and stream it to stdout (the embedded tinycode-gemma2-6m model when no --preset is given).',
-  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] (PROMPT | - | --file PATH)',
+  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] [--stats] (PROMPT | - | --file PATH)',
   options: {
     preset: { type: 'string' },
     'max-length': { type: 'string' },
