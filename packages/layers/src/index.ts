@@ -11,8 +11,8 @@ export {
   type HostAbsMaxQuantized, type HostGroupedQuantized, type MatrixLayout,
 } from './quantizers.js';
 export { analyzeQuantization, kernelScaleShape, planProduct, type ProductPlan, type QuantizationInfo } from './quantization-analysis.js';
-export { dequantizeKernelHost, isQuantizableLayer, type QuantizableLayer, type QuantizationConfig, type QuantizedKernel } from './quantized-kernel.js';
-export { dequantizeTableHost, type QuantizedTable } from './quantized-embedding.js';
+export { dequantizeKernelHost, isQuantizableLayer, quantizeKernelValues, type QuantizableLayer, type QuantizationConfig, type QuantizedKernel, type QuantizedValues } from './quantized-kernel.js';
+export { dequantizeTableHost, quantizeTableValues, type QuantizedTable, type QuantizedTableValues } from './quantized-embedding.js';
 export { analyzeEinsum, splitEinsumEquation, type EinsumAnalysis } from './einsum-analysis.js';
 export { EinsumDense, type EinsumDenseConfig } from './einsum-dense.js';
 export { Embedding, type EmbeddingConfig } from './embedding.js';

@@ -8,6 +8,7 @@ import { getGemmaPreset, isGemmaPresetName, resolvePreset, type ResolvePresetOpt
 import { GemmaBackbone } from './gemma-backbone.js';
 import { convertTransformersConfig, detectPresetFormat, loadGemmaBackboneFromFolder, readKerasBackboneConfig, type LoadOptions, type LoadProgress } from './gemma-loader.js';
 import type { GemmaBackboneConfig } from './gemma-config.js';
+import { canQuantizeOnLoad, randomQuantizedBackbone } from './gemma-quantize-on-load.js';
 import { join } from 'node:path';
 import { isFetchedPreset, type FetchPresetOptions } from '../presets/browser-fetch.js';
 import { fetchGemmaPreset } from '../presets/preset-from-files.js';
@@ -50,8 +51,10 @@ export async function gemmaBackboneFromPreset(preset: string | undefined, option
     // The architecture alone: nothing is downloaded; weights are seeded random values.
     const { config } = getGemmaPreset(preset);
     if (options.seed !== undefined) setRandomSeed(options.seed);
-    const backbone = new GemmaBackbone({ ...config, ...options.config, dtype: options.dtype ?? 'float32' } as never);
-    // Quantized layer by layer: each float kernel is materialized (seeded), quantized and dropped.
+    const resolved = { ...config, ...options.config, dtype: options.dtype ?? 'float32' } as GemmaBackboneConfig;
+    // Built quantized; each float kernel drawn (seeded) and quantized on the host, never on the backend.
+    if (options.quantize !== undefined && canQuantizeOnLoad(resolved, options.quantize)) return randomQuantizedBackbone(resolved, options.quantize, options);
+    const backbone = new GemmaBackbone(resolved);
     if (options.quantize !== undefined) backbone.quantize(options.quantize);
     return backbone;
   }

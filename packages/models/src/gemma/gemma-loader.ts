@@ -119,10 +119,10 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
   const stored = format === 'keras' ? readKerasBackboneConfig(config, configFile) : convertTransformersConfig(config, configFile);
   // Before any layer is built: sizes within bounds and the block count equal to the weights'.
   await checkPresetConfigBeforeBuild({ ...stored, ...options.config }, folder, format, configFile, options.loadWeights !== false);
-  const config = { ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' };
+  const buildConfig: GemmaBackboneConfig = { ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' };
   // quantize on a float preset: built quantized, each float kernel quantized on the host as it is read.
-  if (options.quantize !== undefined && canQuantizeOnLoad(config, options.quantize)) return quantizedBackboneFromFolder(config, options.quantize, format, folder, options);
-  const backbone = new GemmaBackbone(config);
+  if (options.quantize !== undefined && canQuantizeOnLoad(buildConfig, options.quantize)) return quantizedBackboneFromFolder(buildConfig, options.quantize, format, folder, options);
+  const backbone = new GemmaBackbone(buildConfig);
   if (options.loadWeights === false) {
     if (options.quantize !== undefined) backbone.quantize(options.quantize);
     return backbone;
