@@ -336,9 +336,15 @@ const suite: Suite = {
           const ratio = int8 / copy;
           const target = threads === 1 ? ' (target ≥ 0.80)' : '';
           const verdict = threads === 1 ? (ratio >= 0.8 ? 'met    ' : 'MISSED ') : '       ';
+          // On a loaded host the best samples (least preempted) say more than the medians: both are shown.
+          const best = (name: string, impl: string) => results.find((r) => r.name === name && r.impl === impl && r.threads === threads && r.group === group && r.metric === 'GB/s')?.max;
+          const bestInt8 = best('gemv-int8', 'tensorzoo-wasm')!;
+          const bestCopy = best('bandwidth-copy', 'wasm-loop')!;
+          const bestRead = best('bandwidth-read', 'wasm-loop');
           lines.push(
             `${verdict}[${group}] int8 GEMV ${threads} thread(s) ${int8.toFixed(2)} GB/s of weights = ${ratio.toFixed(2)} × copy loop ${copy.toFixed(2)} GB/s read + written${target}` +
-              `; ${(int8 / (copy / 2)).toFixed(2)} × its ${(copy / 2).toFixed(2)} GB/s copied${read ? `; ${(int8 / read).toFixed(2)} × read loop ${read.toFixed(2)} GB/s` : ''}`,
+              `; ${(int8 / (copy / 2)).toFixed(2)} × its ${(copy / 2).toFixed(2)} GB/s copied${read ? `; ${(int8 / read).toFixed(2)} × read loop ${read.toFixed(2)} GB/s` : ''}` +
+              ` (medians); best samples: ${bestInt8.toFixed(2)} GB/s = ${(bestInt8 / bestCopy).toFixed(2)} × copy ${bestCopy.toFixed(2)}${bestRead ? `, ${(bestInt8 / bestRead).toFixed(2)} × read ${bestRead.toFixed(2)}` : ''}`,
           );
         }
         const decodes = MODES.map((mode) => [mode, median(`decode-${mode}`, 'tensorzoo-wasm', threads, group, 'tokens/s')] as const).filter(([, value]) => value);
