@@ -25,11 +25,11 @@ function positive(random: Seeded, shape: number[]): HostTensor {
   return floats(random, shape, 0.01, 2);
 }
 
-// [M, K, G, N]: GEMV (M = 1) and GEMM; odd sizes, K crossing 8 / 16 steps and the 2048 K slice,
+// [M, K, G, N]: GEMV (M = 1; up to 8 rows one GEMV each) and GEMM; odd sizes, K crossing 8 / 16 steps and the 2048 K slice,
 // N crossing the 16-column steps and the 64-column blocks, groups.
 const int8Shapes: [number, number, number, number][] = [
   [1, 1, 1, 1], [1, 7, 1, 5], [1, 37, 1, 67], [1, 300, 1, 129], [1, 33, 3, 17], [1, 2050, 1, 40],
-  [2, 5, 1, 3], [3, 17, 1, 9], [5, 40, 2, 70], [9, 300, 1, 131], [4, 2100, 1, 66], [17, 64, 3, 20],
+  [2, 5, 1, 3], [3, 17, 1, 9], [5, 40, 2, 70], [9, 300, 1, 131], [4, 2100, 1, 66], [10, 2100, 1, 66], [17, 64, 3, 20],
 ];
 
 // [M, K, G, N, blockSize]: kernel layout (G > 1 with K not a multiple of G, odd G·N: unaligned

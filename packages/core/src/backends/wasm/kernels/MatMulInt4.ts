@@ -2,11 +2,15 @@
 // layouts 'kernel' (W [G, K, N] as Keras packs it: packed [K, ceil(G·N/2)], scale/zero
 // [ceil(K/blockSize), G·N]) and 'transposed' (W [N, K]: packed [N, ceil(K/2)], scale/zero
 // [N, ceil(K/blockSize)]); blockSize −1 = per-channel scales, no zero (see kernel-names.ts).
-// The weights stay packed in wasm memory (storageInputs): the GEMV (M = 1) unpacks them in
-// registers, the GEMM dequantizes one K slice × 256 columns at a time into per-thread scratch.
+// The weights stay packed in wasm memory (storageInputs): the GEMV (one per row up to 3 rows)
+// unpacks them in registers, the GEMM dequantizes one K slice × 256 columns at a time into
+// per-thread scratch.
 import type { KernelConfig } from '../../../kernel-registry.js';
 import { allocateOutput, expectDType, ptrOf } from '../kernel-helpers.js';
 import type { WasmBackend } from '../wasm-backend.js';
+
+/** Rows up to which the product runs as one GEMV per row. */
+const GEMV_ROWS = 3;
 
 export const matMulInt4Config: KernelConfig<WasmBackend> = {
   kernelName: 'MatMulInt4',
@@ -36,14 +40,24 @@ export const matMulInt4Config: KernelConfig<WasmBackend> = {
       ptrOf(args, 'a'), ptrOf(args, 'packed'), ptrOf(args, 'scale'), zero ? ptrOf(args, 'zero') : 0, out.ptr, M, N, K, G,
       transposed ? 1 : 0, blockSize,
     ];
-    if (M === 1) {
+    const groups = blockSize > 0 ? Math.ceil(K / blockSize) : 1;
+    // The transposed GEMV keeps the groups' Σa and a reordered copy of a in the thread's scratch.
+    const gemvFits = !transposed || (K + groups + 32) * 4 <= stride;
+    if (M <= GEMV_ROWS && gemvFits) {
+      // One GEMV per row: below ~4 rows, re-streaming the packed weights costs less than the GEMM's
+      // per-call dequantization of every tile.
       const nBlocks = Math.ceil(N / Number(backend.exports.INT4_GEMV_NB.value));
       // Columns summed at once (kernel layout): float accumulators in the thread's scratch.
       const width = Math.floor(stride / 4 / 16) * 16;
       // Work units ≈ element operations: unpacking costs ~1 per weight.
       const work = G * N * K;
-      backend.writeI32(backend.params, [...params, 1, nBlocks, scratch, stride, 1, width]);
-      backend.parallel('int4Gemv', [backend.params], G * nBlocks, work);
+      for (let m = 0; m < M; m++) {
+        const rowParams = [...params];
+        rowParams[0] = params[0]! + m * K * 4;
+        rowParams[4] = params[4]! + m * G * N * 4;
+        backend.writeI32(backend.params, [...rowParams, 1, nBlocks, scratch, stride, 1, width]);
+        backend.parallel('int4Gemv', [backend.params], G * nBlocks, work);
+      }
     } else {
       const nBlocks = Math.ceil(N / Number(backend.exports.INT4_GEMM_NC.value));
       const work = (M * G * N * K) / 16;
