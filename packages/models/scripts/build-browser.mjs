@@ -158,7 +158,12 @@ await build({
     lib: { entry: join(dist, 'index.js'), formats: ['es'], fileName: () => 'browser.js' },
     rollupOptions: {
       external: (id) => /^@tensorzoo\//.test(id) || id === 'h5wasm',
-      output: { codeSplitting: false },
+      // Code written for Node reads process.env (TENSORZOO_MEMORY_BUDGET …) and process.pid: in a
+      // browser they read this module-local stand-in, never a global the page did not define.
+      output: {
+        codeSplitting: false,
+        banner: "const process = globalThis.process ?? { env: {}, pid: 0, platform: 'browser', versions: {}, cwd: () => '/' };",
+      },
     },
   },
 });
