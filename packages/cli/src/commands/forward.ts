@@ -7,6 +7,7 @@ import { GemmaBackbone, gemmaContextLength } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { quantizeOption } from './quantize.js';
+import { modelParallelHelp, modelParallelOption, modelParallelOptions } from '../model-parallel.js';
 import { choiceOption, requiredString, UsageError, type CommandSpec } from '../usage.js';
 
 interface JsonArray {
@@ -34,7 +35,7 @@ function readArray(file: string, key: string, value: unknown): JsonArray {
 export const forwardCommand: CommandSpec = {
   name: 'forward',
   summary: 'Run GemmaBackbone on token ids from a JSON file and print the output (or the logits) as {"shape", "data"} JSON.',
-  usage: 'tensorzoo forward --preset P --inputs FILE [--logits] [--backend reference|wasm|gpujs] [--lora FILE] [--quantize int8|int4]',
+  usage: 'tensorzoo forward --preset P --inputs FILE [--logits] [--backend reference|wasm|gpujs] [--lora FILE] [--quantize int8|int4] [--model-parallel N] [--dtype float32|bfloat16]',
   options: {
     preset: { type: 'string' },
     inputs: { type: 'string' },
@@ -43,6 +44,7 @@ export const forwardCommand: CommandSpec = {
     threads: { type: 'string' },
     lora: { type: 'string' },
     quantize: { type: 'string' },
+    ...modelParallelOptions,
   },
   optionHelp: [
     ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder'],
@@ -51,12 +53,14 @@ export const forwardCommand: CommandSpec = {
     ['--backend B', 'wasm (default), reference or gpujs'],
     ['--lora FILE', 'apply a .lora.h5 file first'],
     ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
+    ...modelParallelHelp,
   ],
   async run({ values, positionals }, io) {
     if (positionals.length) throw new UsageError(`forward: unexpected argument ${JSON.stringify(positionals[0])}`);
     const preset = requiredString('forward', 'preset', values.preset);
     const file = requiredString('forward', 'inputs', values.inputs);
     const quantize = quantizeOption('forward', values.quantize);
+    const { distribution, dtype } = modelParallelOption('forward', values);
     let parsed: Record<string, unknown>;
     try {
       parsed = JSON.parse(await readFile(file, 'utf8'));
@@ -73,7 +77,7 @@ export const forwardCommand: CommandSpec = {
       throw new UsageError(`forward: --inputs expected padding_mask of shape [${tokenIds.shape}], received [${paddingMask.shape}]`);
     await selectBackend('forward', choiceOption('forward', 'backend', values.backend, backendNames), undefined);
     const progress = new ProgressBar(io.stderr);
-    const backbone = await GemmaBackbone.fromPreset(preset, { onProgress: (event) => progress.update(event), quantize });
+    const backbone = await GemmaBackbone.fromPreset(preset, { onProgress: (event) => progress.update(event), quantize, distribution, dtype });
     if (typeof values.lora === 'string') await backbone.loadLoraWeights(values.lora);
     const output = tidy(() => {
       const hidden = backbone.call({

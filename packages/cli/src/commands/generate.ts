@@ -4,6 +4,7 @@ import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { readTextInput } from '../text-input.js';
 import { quantizeOption } from './quantize.js';
+import { modelParallelHelp, modelParallelOption, modelParallelOptions } from '../model-parallel.js';
 import { choiceOption, integerOption, numberOption, UsageError, type CommandSpec } from '../usage.js';
 
 const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
@@ -11,7 +12,7 @@ const samplerNames = ['greedy', 'top_k', 'top_p', 'random'] as const;
 export const generateCommand: CommandSpec = {
   name: 'generate',
   summary: 'Generate a continuation of PROMPT with a Gemma causal LM and stream it to stdout (the embedded tinycode-gemma2-6m model when no --preset is given).',
-  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] [--stats] (PROMPT | - | --file PATH)',
+  usage: 'tensorzoo generate [--preset P] [--max-length N] [--sampler greedy|top_k|top_p|random] [--k K] [--p P] [--temperature T] [--seed S] [--backend reference|wasm|gpujs] [--threads N] [--lora FILE] [--quantize int8|int4] [--model-parallel N] [--dtype float32|bfloat16] [--stats] (PROMPT | - | --file PATH)',
   options: {
     preset: { type: 'string' },
     'max-length': { type: 'string' },
@@ -26,6 +27,7 @@ export const generateCommand: CommandSpec = {
     file: { type: 'string' },
     stats: { type: 'boolean' },
     quantize: { type: 'string' },
+    ...modelParallelOptions,
   },
   optionHelp: [
     ['--preset P', 'built-in name, kaggle://…, hf://… or a local folder (default: embedded tinycode-gemma2-6m)'],
@@ -41,10 +43,12 @@ export const generateCommand: CommandSpec = {
     ['--file PATH', 'read PROMPT from a file (PROMPT - reads standard input)'],
     ['--stats', 'after the text, one JSON line on stderr: token counts, load ms, prefill ms, decode tokens/s, peak RSS'],
     ['--quantize M', 'quantize a float preset on load: int8 or int4 (quantized presets load quantized without it)'],
+    ...modelParallelHelp,
   ],
   async run({ values, positionals }, io) {
     const prompt = await readTextInput({ command: 'generate', name: 'PROMPT', positionals, file: values.file }, io);
     const quantize = quantizeOption('generate', values.quantize);
+    const { distribution, dtype } = modelParallelOption('generate', values);
     const maxLength = integerOption('generate', 'max-length', values['max-length'], 2) ?? 64;
     const samplerName = choiceOption('generate', 'sampler', values.sampler, samplerNames) ?? 'greedy';
     const k = integerOption('generate', 'k', values.k, 1);
@@ -58,7 +62,7 @@ export const generateCommand: CommandSpec = {
     await selectBackend('generate', choiceOption('generate', 'backend', values.backend, backendNames), integerOption('generate', 'threads', values.threads, 1));
     const progress = new ProgressBar(io.stderr);
     const loadStarted = performance.now();
-    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event), quantize });
+    const model = await GemmaCausalLM.fromPreset(values.preset as string | undefined, { onProgress: (event) => progress.update(event), quantize, distribution, dtype });
     if (typeof values.lora === 'string') await model.backbone.loadLoraWeights(values.lora);
     const loadMs = performance.now() - loadStarted;
     const sampler: SamplerSpec = samplerName === 'greedy' ? 'greedy' : { name: samplerName, k, p, temperature, seed };
