@@ -1,6 +1,8 @@
 // One error type for every checkpoint problem, so callers can catch it and read which file and
 // which tensor were at fault without parsing the message.
 
+import { TensorzooError } from '@tensorzoo/core';
+
 export interface CheckpointErrorLocation {
   /** The file (path or name) being read or written. */
   file?: string;
@@ -8,7 +10,8 @@ export interface CheckpointErrorLocation {
   tensor?: string;
 }
 
-export class CheckpointError extends Error {
+// A TensorzooError, so callers (the CLI, the fuzz tests) catch every bad-input error as one type.
+export class CheckpointError extends TensorzooError {
   readonly file: string | undefined;
   readonly tensor: string | undefined;
 

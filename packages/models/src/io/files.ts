@@ -54,28 +54,55 @@ export function missingFileError(path: string, what: string, cause?: unknown): C
   return new CheckpointError(`${what} not found`, { file: path }, { cause });
 }
 
-/** Reads a whole file; a missing file is a CheckpointError that says what the file is for. */
+/** What a path holds when it is not a regular file, for messages ("a directory", "a FIFO"). */
+export function nonFileKind(info: { isDirectory(): boolean; isFIFO(): boolean; isSocket(): boolean }): string {
+  return info.isDirectory() ? 'a directory' : info.isFIFO() ? 'a FIFO (named pipe)' : info.isSocket() ? 'a socket' : 'a device or other special file';
+}
+
+/**
+ * Reads a whole file; a missing file is a CheckpointError that says what the file is for, and so
+ * is a directory or FIFO in its place. The file is opened non-blocking (a FIFO would otherwise
+ * block the open until a writer came) and checked to be a regular file before it is read.
+ */
 export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
-  const { readFile } = await nodeFs();
+  const { constants } = await import('node:fs');
+  const { open: openHandle } = await nodeFs();
+  let handle: Awaited<ReturnType<typeof openHandle>>;
   try {
-    const buffer = await readFile(path);
-    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+    handle = await openHandle(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw missingFileError(path, what, error);
     throw new CheckpointError(`cannot read ${what}: ${describeError(error)}`, { file: path }, { cause: error });
   }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw new CheckpointError(`${what} is ${nonFileKind(info)}, not a file`, { file: path });
+    const buffer = await handle.readFile();
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    throw new CheckpointError(`cannot read ${what}: ${describeError(error)}`, { file: path }, { cause: error });
+  } finally {
+    await handle.close();
+  }
 }
 
-/** Size in bytes of a file, or undefined when it does not exist. */
+/**
+ * Size in bytes of a file, or undefined when nothing is there. Something that is there but is not
+ * a regular file (a directory or FIFO where a weights file belongs) is a CheckpointError saying
+ * so, not "not found".
+ */
 export async function fileSize(path: string): Promise<number | undefined> {
   const { stat } = await nodeFs();
+  let info: Awaited<ReturnType<typeof stat>>;
   try {
-    const info = await stat(path);
-    return info.isFile() ? info.size : undefined;
+    info = await stat(path);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
+    throw new CheckpointError(`cannot read: ${describeError(error)}`, { file: path }, { cause: error });
   }
+  if (!info.isFile()) throw new CheckpointError(`expected a file, found ${nonFileKind(info)}`, { file: path });
+  return info.size;
 }
 
 /** Parses JSON text; a syntax error names the file and what it holds. */

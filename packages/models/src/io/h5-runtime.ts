@@ -12,6 +12,7 @@
 import type * as H5 from 'h5wasm';
 
 import { CheckpointError, describeError } from './errors.js';
+import { nonFileKind } from './files.js';
 
 export type H5Api = typeof import('h5wasm');
 export type H5File = H5.File;
@@ -188,15 +189,21 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
   let header: Uint8Array;
   let byteLength: number;
   try {
-    const handle = await open(path, 'r');
+    // Non-blocking open and a regular-file check: a FIFO would block the open, a directory fails
+    // later inside HDF5; both are named here (issue 19).
+    const { constants } = await import('node:fs');
+    const handle = await open(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0));
     try {
-      byteLength = (await handle.stat()).size;
+      const info = await handle.stat();
+      if (!info.isFile()) throw new CheckpointError(`${what} is ${nonFileKind(info)}, not a file`, { file: path });
+      byteLength = info.size;
       header = new Uint8Array(8);
       await handle.read(header, 0, 8, 0);
     } finally {
       await handle.close();
     }
   } catch (error) {
+    if (error instanceof CheckpointError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new CheckpointError(`${what} not found`, { file: path }, { cause: error });
     }

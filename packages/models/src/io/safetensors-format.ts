@@ -38,6 +38,8 @@ export interface SafetensorsEntry {
   /** Absolute byte offset of the tensor's data in the file. */
   start: number;
   byteLength: number;
+  /** Bytes per element of `dtype`. */
+  elementByteSize: number;
 }
 
 export interface SafetensorsHeader {
@@ -106,7 +108,7 @@ export function parseSafetensorsHeader(headerBytes: Uint8Array, fileSize: number
     if (end > dataLength) {
       throw new CheckpointError(`data ends at byte ${dataStart + end} but the file has only ${fileSize} bytes (truncated file?)`, where);
     }
-    entries.set(key, { key, dtype, shape: [...(shape as number[])], start: dataStart + begin, byteLength: expected });
+    entries.set(key, { key, dtype, shape: [...(shape as number[])], start: dataStart + begin, byteLength: expected, elementByteSize: dtypeByteSize(dtype) });
     spans.push({ begin, end, key });
   }
   // The tensors must tile the data section: no overlaps, no gaps, nothing after the last one.

@@ -6,7 +6,9 @@ import { CheckpointError, describeError } from './errors.js';
 import { checkShardName, fileSize, parseJson, readFileBytes } from './files.js';
 import { baseName, joinPath, parentFolder } from './paths.js';
 import { parseSafetensorsHeader, safetensorsHeaderLength, type SafetensorsEntry } from './safetensors-format.js';
-import { checkExpectedShape, storedDataFromBytes, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
+import { allocateStoredData, diskSource, memorySource, readBytes, type ByteSource } from './safetensors-source.js';
+import { checkExpectedShape, type StoredData, type StoredDType, type StoredTensor, type TensorExpectation } from './stored-tensor.js';
+import { rowGeometry, type StreamedTensor } from './streamed-tensor.js';
 
 export const SAFETENSORS_FILE = 'model.safetensors';
 export const SAFETENSORS_INDEX_FILE = 'model.safetensors.index.json';
@@ -34,57 +36,28 @@ export interface SafetensorsWeights {
    * else the key as given.
    */
   resolveKey(key: string): string;
-  /** Reads a tensor, looking `key` up with `resolveKey`; `expected.shape` is checked if given. */
+  /**
+   * Reads a tensor, looking `key` up with `resolveKey`; `expected.shape` is checked if given.
+   * The data is read in pieces straight into one typed array of the tensor's dtype (any size the
+   * engine can allocate: Node 20 holds up to 2^32 elements); larger ones are a CheckpointError
+   * that points at `readElements` and `stream`.
+   */
   get(key: string, expected?: TensorExpectation): StoredTensor;
+  /** `count` elements of the row-major tensor from element `first`, by one positioned read. */
+  readElements(key: string, first: number, count: number): StoredData;
+  /**
+   * Fills `target` (a typed array of the tensor's dtype, e.g. a backend's buffer) with the
+   * elements from `first` on: no intermediate copy of the bytes.
+   */
+  readInto(key: string, target: StoredData, first?: number): void;
+  /**
+   * The tensor as a StreamedTensor: each `produce` reads slabs of whole rows into one reused
+   * typed array, so a tensor of any size passes through (to a writer, a converter, a backend)
+   * with one slab in memory.
+   */
+  stream(key: string): StreamedTensor;
   info(key: string): SafetensorsTensorInfo;
   close(): void;
-}
-
-/** Random access to one file's bytes: a file descriptor on disk, or a byte array. */
-interface ByteSource {
-  label: string;
-  size: number;
-  read(position: number, length: number): Uint8Array;
-  close(): void;
-}
-
-type NodeFs = typeof import('node:fs');
-
-function diskSource(fs: NodeFs, path: string, what: string): ByteSource {
-  const { closeSync, fstatSync, openSync, readSync } = fs;
-  let descriptor: number;
-  try {
-    descriptor = openSync(path, 'r');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new CheckpointError(`${what} not found`, { file: path }, { cause: error });
-    throw new CheckpointError(`cannot open ${what}: ${describeError(error)}`, { file: path }, { cause: error });
-  }
-  const size = fstatSync(descriptor).size;
-  return {
-    label: path,
-    size,
-    read(position, length) {
-      const bytes = new Uint8Array(length);
-      let done = 0;
-      while (done < length) {
-        const count = readSync(descriptor, bytes, done, length - done, position + done);
-        if (count === 0) throw new CheckpointError(`file ended at byte ${position + done} of ${size} while reading`, { file: path });
-        done += count;
-      }
-      return bytes;
-    },
-    close: () => closeSync(descriptor),
-  };
-}
-
-function memorySource(label: string, bytes: Uint8Array): ByteSource {
-  return {
-    label,
-    size: bytes.byteLength,
-    // A copy, so returned tensors never alias (or keep alive) the caller's whole file.
-    read: (position, length) => bytes.slice(position, position + length),
-    close: () => undefined,
-  };
 }
 
 interface OpenFile {
@@ -95,12 +68,25 @@ interface OpenFile {
 
 function openSafetensorsFile(source: ByteSource): OpenFile {
   try {
-    const headerLength = safetensorsHeaderLength(source.read(0, Math.min(8, source.size)), source.size, source.label);
-    const header = parseSafetensorsHeader(source.read(8, headerLength), source.size, source.label);
+    const headerLength = safetensorsHeaderLength(readBytes(source, 0, Math.min(8, source.size)), source.size, source.label);
+    const header = parseSafetensorsHeader(readBytes(source, 8, headerLength), source.size, source.label);
     return { source, entries: header.entries, metadata: header.metadata };
   } catch (error) {
     source.close();
     throw error;
+  }
+}
+
+/** Reads `target.length` elements from element `first` of the tensor into `target`. */
+function readElementsInto(source: ByteSource, entry: SafetensorsEntry, target: StoredData, first: number): void {
+  const where = { file: source.label, tensor: entry.key };
+  source.readInto(entry.start + first * entry.elementByteSize, target.buffer, target.byteOffset, target.byteLength, where);
+}
+
+function checkElementRange(entry: SafetensorsEntry, first: number, count: number, label: string): void {
+  const total = entry.byteLength / entry.elementByteSize;
+  if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count) || first < 0 || count < 0 || first + count > total) {
+    throw new CheckpointError(`element range [${first}, ${first} + ${count}) is outside the tensor's ${total} elements`, { file: label, tensor: entry.key });
   }
 }
 
@@ -147,9 +133,52 @@ class OpenSafetensors implements SafetensorsWeights {
 
   get(key: string, expected?: TensorExpectation): StoredTensor {
     const { file, entry } = this.find(key);
-    checkExpectedShape(entry.shape, expected, { file: file.source.label, tensor: entry.key });
-    const bytes = file.source.read(entry.start, entry.byteLength);
-    return { shape: [...entry.shape], dtype: entry.dtype, data: storedDataFromBytes(entry.dtype, bytes) };
+    const where = { file: file.source.label, tensor: entry.key };
+    checkExpectedShape(entry.shape, expected, where);
+    const data = allocateStoredData(entry.dtype, entry.byteLength / entry.elementByteSize, where);
+    readElementsInto(file.source, entry, data, 0);
+    return { shape: [...entry.shape], dtype: entry.dtype, data };
+  }
+
+  readElements(key: string, first: number, count: number): StoredData {
+    const { file, entry } = this.find(key);
+    checkElementRange(entry, first, count, file.source.label);
+    const data = allocateStoredData(entry.dtype, count, { file: file.source.label, tensor: entry.key });
+    readElementsInto(file.source, entry, data, first);
+    return data;
+  }
+
+  readInto(key: string, target: StoredData, first = 0): void {
+    const { file, entry } = this.find(key);
+    if (target?.BYTES_PER_ELEMENT !== entry.elementByteSize) {
+      throw new CheckpointError(
+        `readInto needs a typed array of ${entry.elementByteSize}-byte elements for ${entry.dtype}, received ${target?.constructor?.name ?? typeof target}`,
+        { file: file.source.label, tensor: entry.key },
+      );
+    }
+    checkElementRange(entry, first, target.length, file.source.label);
+    readElementsInto(file.source, entry, target, first);
+  }
+
+  stream(key: string): StreamedTensor {
+    const { file, entry } = this.find(key);
+    const where = { file: file.source.label, tensor: entry.key };
+    const { rows, rowElements } = rowGeometry(entry.shape);
+    return {
+      shape: [...entry.shape],
+      dtype: entry.dtype,
+      produce(maxSlabRows, write) {
+        // One slab, reused: a 1-D tensor's "rows" are its elements (streamed-tensor.ts).
+        const slabRows = Math.max(1, Math.min(maxSlabRows, rows));
+        const slab = allocateStoredData(entry.dtype, slabRows * rowElements, where);
+        for (let firstRow = 0; firstRow < rows; firstRow += slabRows) {
+          const rowCount = Math.min(slabRows, rows - firstRow);
+          const part = slab.subarray(0, rowCount * rowElements) as StoredData;
+          readElementsInto(file.source, entry, part, firstRow * rowElements);
+          write(part, firstRow, rowCount);
+        }
+      },
+    };
   }
 
   info(key: string): SafetensorsTensorInfo {

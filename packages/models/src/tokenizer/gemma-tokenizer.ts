@@ -16,6 +16,7 @@
 
 import { TensorzooError, argumentError } from '@tensorzoo/core';
 import { SentencePieceProcessor } from './sentencepiece-processor.js';
+import { CheckpointError, describeError } from '../io/errors.js';
 
 export interface GemmaTokenizerOptions {
   /** Truncate/pad every tokenized row to this length (KerasHub `sequence_length`); default none. */
@@ -130,7 +131,7 @@ export class GemmaTokenizer {
   /** Reads a SentencePiece proto file (`vocabulary.spm`, `tokenizer.model`). Node.js only. */
   static async fromFile(path: string, options: GemmaTokenizerOptions = {}): Promise<GemmaTokenizer> {
     const { readFileBytes } = await import('../io/files.js');
-    return new GemmaTokenizer(await readFileBytes(path, 'SentencePiece tokenizer proto'), options);
+    return tokenizerFromFileBytes(await readFileBytes(path, 'SentencePiece tokenizer proto'), path, options);
   }
 
   /**
@@ -140,14 +141,12 @@ export class GemmaTokenizer {
    */
   static async fromPreset(presetDirectory: string): Promise<GemmaTokenizer> {
     const { join } = await import('node:path');
-    const { readFile } = await import('node:fs/promises');
-    const { readFileBytes, parseJson } = await import('../io/files.js');
+    const { fileSize, readFileBytes, parseJson } = await import('../io/files.js');
     const options: GemmaTokenizerOptions = {};
     const configPath = join(presetDirectory, 'tokenizer.json');
-    const configText = await readFile(configPath, 'utf8').catch((error: NodeJS.ErrnoException) => {
-      if (error.code === 'ENOENT') return null;
-      throw error;
-    });
+    // fileSize: undefined when absent, an error naming the path for a directory or FIFO there.
+    const configText =
+      (await fileSize(configPath)) === undefined ? null : new TextDecoder().decode(await readFileBytes(configPath, 'tokenizer config (tokenizer.json)'));
     if (configText !== null) {
       const parsed = parseJson(configText, { file: configPath, what: 'tokenizer config' }) as { config?: Record<string, unknown> };
       const config = parsed.config ?? {};
@@ -158,11 +157,10 @@ export class GemmaTokenizer {
     }
     // A Hugging Face folder (no tokenizer.json) keeps its SentencePiece model in tokenizer.model,
     // which is where KerasHub's transformers loader reads it from (spec §3.5).
-    const huggingFace = configText === null && (await readFile(join(presetDirectory, 'tokenizer.model')).then(() => true, () => false));
-    const proto = huggingFace
-      ? await readFileBytes(join(presetDirectory, 'tokenizer.model'), 'Gemma tokenizer vocabulary (tokenizer.model)')
-      : await readFileBytes(join(presetDirectory, GEMMA_VOCABULARY_ASSET), 'Gemma tokenizer vocabulary (assets/tokenizer/vocabulary.spm)');
-    return new GemmaTokenizer(proto, options);
+    const huggingFace = configText === null && (await fileSize(join(presetDirectory, 'tokenizer.model'))) !== undefined;
+    const protoPath = join(presetDirectory, huggingFace ? 'tokenizer.model' : GEMMA_VOCABULARY_ASSET);
+    const proto = await readFileBytes(protoPath, `Gemma tokenizer vocabulary (${huggingFace ? 'tokenizer.model' : GEMMA_VOCABULARY_ASSET})`);
+    return tokenizerFromFileBytes(proto, protoPath, options);
   }
 
   /** The three special token ids (`<bos>`, `<eos>`, `<pad>`), as KerasHub's `special_token_ids`. */
@@ -249,5 +247,14 @@ export class GemmaTokenizer {
       add_bos: this.addBos,
       add_eos: this.addEos,
     };
+  }
+}
+
+/** A tokenizer from a file's bytes; a corrupt file is one error naming it (issue 19). */
+function tokenizerFromFileBytes(proto: Uint8Array, path: string, options: GemmaTokenizerOptions): GemmaTokenizer {
+  try {
+    return new GemmaTokenizer(proto, options);
+  } catch (error) {
+    throw new CheckpointError(describeError(error), { file: path }, { cause: error });
   }
 }
