@@ -8,14 +8,20 @@
 //   3. ffw_linear (each shard contracts its slice of the intermediate dimension).
 // The math mirrors GemmaBackbone.call / callWithCache and GemmaDecoderBlock.callBlock line by line
 // (inference only: no dropout); keep them in step.
-import { add, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, gelu, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
+import {
+  abs, add, bfloat16BitsToFloat32, cast, div, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, gelu, matMulInt8, max, maximum, minimum, mul, reshape, round, tensor, tidy, type Tensor,
+} from '@tensorzoo/core';
+import type { EinsumDense } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks, type AttentionMasks } from '../gemma/attention-mask.js';
 import { GemmaBackbone } from '../gemma/gemma-backbone.js';
 import type { GemmaDecoderBlock } from '../gemma/gemma-decoder-block.js';
 import type { GemmaBackboneConfig } from '../gemma/gemma-config.js';
 
-/** Sums a partial [B, T, D] over all shards (every shard gets the same sum); consumes nothing. */
-export type Reduce = (partial: Tensor) => Tensor;
+/** Sums (or takes the maximum of) a partial over all shards (every shard gets the same result); consumes nothing. */
+export type Reduce = (partial: Tensor, op?: 'sum' | 'max') => Tensor;
+
+/** Keras's backend.epsilon(), the abs-max quantizer's guard (core's absMaxQuantize). */
+const kerasEpsilon = 1e-7;
 
 export class ShardModel {
   readonly backbone: GemmaBackbone;
@@ -30,6 +36,13 @@ export class ShardModel {
   ) {
     // Variables are created lazily (no initializer runs until a value is read): loading assigns them.
     this.backbone = new GemmaBackbone(shardConfig);
+    // attention_output runs inside CachedGemmaAttention.callAttention: an int8 one is routed
+    // through splitContraction by a view of the layer whose apply is replaced (weights unchanged).
+    for (const block of this.backbone.transformerLayers) {
+      const layer = block.attention.outputDense;
+      if (layer.quantizationMode !== 'int8' || shards === 1) continue;
+      block.attention.outputDense = Object.assign(Object.create(layer) as EinsumDense, { apply: (x: Tensor) => this.splitContraction(layer, x) });
+    }
   }
 
   private get config() {
@@ -71,9 +84,33 @@ export class ShardModel {
       const ffwInput = block.preFfwNorm.apply(residual) as Tensor;
       const gate = gelu(block.gatingFfw.apply(ffwInput) as Tensor, true);
       const up = block.gatingFfw2.apply(ffwInput) as Tensor;
-      let mlp = this.reduce(block.ffwLinear.apply(mul(gate, up)) as Tensor);
+      let mlp = this.reduce(this.splitContraction(block.ffwLinear, mul(gate, up)));
       if (block.postFfwNorm) mlp = block.postFfwNorm.apply(mlp) as Tensor;
       return { output: add(mlp, residual), cache: attended.cache };
+    });
+  }
+
+  /**
+   * A layer whose contraction axis is split (ffw_linear over F/S; attention_output over N/S heads,
+   * see attentionOutput): its partial product. Float kernels: the layer itself. int8 kernels
+   * (Keras's _int8_call): the activations are quantized per token with the abs-max of the WHOLE
+   * contraction, a max all-reduce of each shard's abs-max, so every shard uses the scale one
+   * memory would, and only the int32 sums are split.
+   */
+  private splitContraction(layer: EinsumDense, x: Tensor): Tensor {
+    if (layer.quantizationMode !== 'int8' || this.shards === 1) return layer.apply(x) as Tensor;
+    return tidy(() => {
+      const kernel = layer.weights.find((variable) => variable.name === 'kernel')!;
+      const kernelScale = layer.weights.find((variable) => variable.name === 'kernel_scale')!;
+      const input = x.dtype === 'float32' ? x : cast(x, 'float32');
+      const depth = kernel.shape.slice(0, -1).reduce((product, size) => product * size, 1);
+      const leading = input.shape.slice(0, input.rank - (kernel.shape.length - 1));
+      const flat = reshape(input, [...leading, depth]);
+      const globalMax = this.reduce(max(abs(flat), [-1], true), 'max');
+      const scale = div(127, add(globalMax, kerasEpsilon));
+      const quantized = cast(maximum(minimum(round(mul(flat, scale)), 127), -127), 'int8');
+      const out = matMulInt8(quantized, scale, kernel.value, reshape(kernelScale.value, [kernelScale.size]), { groups: 1 });
+      return out;
     });
   }
 

@@ -43,7 +43,7 @@ function barrier(): void {
 }
 
 /** The all-reduce: write this shard's partial, meet the others, sum all slots in shard order. */
-function reduce(partial: import('@tensorzoo/core').Tensor): import('@tensorzoo/core').Tensor {
+function reduce(partial: import('@tensorzoo/core').Tensor, op: 'sum' | 'max' = 'sum'): import('@tensorzoo/core').Tensor {
   if (shards === 1) return partial;
   const values = partial.dataSync() as Float32Array;
   if (values.length > layout.reduceFloats) throw new Error(`reduce of ${values.length} floats exceeds the ${layout.reduceFloats} the coordinator sized`);
@@ -55,7 +55,8 @@ function reduce(partial: import('@tensorzoo/core').Tensor): import('@tensorzoo/c
   sum.set(reduceSlot(data!, shards, layout, set, 0).subarray(0, values.length));
   for (let other = 1; other < shards; other++) {
     const slot = reduceSlot(data!, shards, layout, set, other);
-    for (let index = 0; index < sum.length; index++) sum[index] += slot[index]!;
+    if (op === 'max') for (let index = 0; index < sum.length; index++) sum[index] = Math.max(sum[index]!, slot[index]!);
+    else for (let index = 0; index < sum.length; index++) sum[index] += slot[index]!;
   }
   return tensor(sum, partial.shape, 'float32');
 }

@@ -35,6 +35,10 @@ const floatFixtures: { name: string; shards: number[] }[] = [
   { name: 'hf_gemma2_native', shards: [2, 4] },
   // Two query heads: 4 shards cannot split them (tested below as an error).
   { name: 'hf_gemma_native_bf16_sharded', shards: [2] },
+  // int8 (Keras's quantize('int8')): activations of the split contractions are quantized with the
+  // abs-max of the whole contraction (a max all-reduce), so the shards compute one memory's numbers.
+  { name: 'keras_gemma_quant_int8', shards: [2, 4] },
+  { name: 'keras_gemma2_quant_int8', shards: [2, 4] },
 ];
 
 for (const { name, shards: shardCounts } of floatFixtures) {
@@ -73,7 +77,7 @@ for (const { name, shards: shardCounts } of floatFixtures) {
   });
 }
 
-for (const name of ['keras_gemma_tiny', 'keras_gemma2_tiny']) {
+for (const name of ['keras_gemma_tiny', 'keras_gemma2_tiny', 'keras_gemma2_quant_int8']) {
   describe(`ModelParallel GemmaCausalLM.generate on ${name}`, () => {
     const expected = JSON.parse(readFileSync(join(fixturesDirectory, `${name}.reference.json`), 'utf8')).generate as { prompts: string[]; max_length: number; outputs: string[] };
     for (const shards of [2, 4])
