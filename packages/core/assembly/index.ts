@@ -8,6 +8,7 @@ export { stridedCopy, copyRows, gather, copyVectors } from './strided';
 export { reduceF32, reduceI32, reduceU8 } from './reduce';
 export { cumsum, topK } from './scan';
 export { softmax, rmsNorm, rope } from './fused';
+export { attention, ATTENTION_BLOCK } from './attention';
 export { cast } from './cast';
 export { gemm, gemmI32, GEMM_SCRATCH_BYTES, GEMM_NC } from './matmul';
 export { gemv, gemvSplitK, sumPartials, GEMV_NB } from './gemv';

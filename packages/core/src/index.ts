@@ -18,6 +18,7 @@ export { activeBackendHas, type TensorLike } from './ops/dispatch.js';
 export * from './ops/einsum.js';
 export * from './ops/elementwise.js';
 export * from './ops/gemma.js';
+export * from './ops/attention.js';
 export * from './ops/masks.js';
 export * from './ops/mat-mul.js';
 export * from './ops/quantization.js';

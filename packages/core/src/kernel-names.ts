@@ -48,6 +48,9 @@ export interface KernelSpecs {
   Gelu: { inputs: { x: unknown }; attrs: { approximate: boolean } };
   // Fused (optional): x: [B, T, heads, H], cos/sin: [T, H] → rotate-half rotary embedding.
   Rope: { inputs: { x: unknown; cos: unknown; sin: unknown }; attrs: Record<string, never> };
+  // Fused (optional): query [B, T, N, H], key/value [B, S, K, H], mask (optional) bool [B, T, S] or
+  // [B, N, T, S] → [B, T, N, H]: soft-capped (logitSoftCap 0 = none), masked softmax attention.
+  Attention: { inputs: { query: unknown; key: unknown; value: unknown; mask?: unknown }; attrs: { logitSoftCap: number } };
 
   // === Quantization (issue 13; Keras 3 int8/int4, see docs/architecture.md) ===
   // Every quantized kernel reads its int8 inputs as stored (storageInputs): weights are never
@@ -100,4 +103,4 @@ export const primitiveKernelNames: readonly KernelName[] = [
   'MatMulInt8', 'MatMulInt4', 'UnpackInt4',
 ];
 
-export const fusedKernelNames: readonly KernelName[] = ['Softmax', 'RMSNorm', 'Gelu', 'Rope', 'AbsMaxQuantize'];
+export const fusedKernelNames: readonly KernelName[] = ['Softmax', 'RMSNorm', 'Gelu', 'Rope', 'AbsMaxQuantize', 'Attention'];

@@ -12,7 +12,7 @@ import { describeBackends, expectClose, randomFloatTensor, readAndDispose, TestR
 
 type HostKernel = (inputs: Record<string, { values: Float32Array | Uint8Array; shape: readonly number[] }>, attrs: Record<string, unknown>) => Float32Array;
 
-const hostKernels: Record<'Softmax' | 'RMSNorm' | 'Gelu' | 'Rope', HostKernel> = {
+const hostKernels: Record<'Softmax' | 'RMSNorm' | 'Gelu' | 'Rope' | 'Attention', HostKernel> = {
   // x: [..., n], mask (optional, bool, same shape) → softmax over the last axis; masked → 0.
   Softmax({ x, mask }) {
     const n = x!.shape[x!.shape.length - 1]!;
@@ -57,6 +57,37 @@ const hostKernels: Record<'Softmax' | 'RMSNorm' | 'Gelu' | 'Rope', HostKernel> =
       const partner = x!.values[flat + (h < half ? half : -half)]!;
       out[flat] = x!.values[flat]! * cos!.values[t * H + h]! + (h < half ? -partner : partner) * sin!.values[t * H + h]!;
     }
+    return out;
+  },
+  // query [B, T, N, H], key/value [B, S, K, H], mask (optional) [B, T, S] or [B, N, T, S] →
+  // softmax(cap(q·k)) · v per (b, t, n) over the unmasked keys; a fully masked row is zeros.
+  Attention({ query, key, value, mask }, attrs) {
+    const [B, T, N, H] = query!.shape as [number, number, number, number];
+    const [, S, K] = key!.shape as [number, number, number, number];
+    const cap = attrs.logitSoftCap as number;
+    const out = new Float32Array(query!.values.length);
+    for (let b = 0; b < B; b++)
+      for (let t = 0; t < T; t++)
+        for (let n = 0; n < N; n++) {
+          const kv = Math.floor(n / (N / K));
+          const keep = (s: number) => !mask || mask.values[mask.shape.length === 4 ? ((b * N + n) * T + t) * S + s : (b * T + t) * S + s] !== 0;
+          const logits = new Float64Array(S).fill(-Infinity);
+          for (let s = 0; s < S; s++) {
+            if (!keep(s)) continue;
+            let dot = 0;
+            for (let h = 0; h < H; h++) dot += query!.values[((b * T + t) * N + n) * H + h]! * key!.values[((b * S + s) * K + kv) * H + h]!;
+            logits[s] = cap > 0 ? cap * Math.tanh(dot / cap) : dot;
+          }
+          const peak = Math.max(...logits);
+          if (peak === -Infinity) continue;
+          const weights = logits.map((logit) => Math.exp(logit - peak));
+          const total = weights.reduce((a, c) => a + c, 0);
+          for (let h = 0; h < H; h++) {
+            let acc = 0;
+            for (let s = 0; s < S; s++) acc += weights[s]! * value!.values[((b * S + s) * K + kv) * H + h]!;
+            out[((b * T + t) * N + n) * H + h] = acc / total;
+          }
+        }
     return out;
   },
 };
@@ -144,6 +175,18 @@ describeBackends('fused kernels and their composed twins', ({ test, backend }) =
     const [fused, composed] = await fusedAndComposed('Rope', backend, () => tz.rotaryEmbedding(x.tensor, { startIndex: 5 }));
     expectClose(fused, composed, 1e-6, 1e-5);
     x.tensor.dispose();
+  });
+
+  test('Attention with grouped heads, a per-head mask and a soft cap', async () => {
+    const q = randomFloatTensor(random, [2, 3, 4, 5], -1, 1);
+    const k = randomFloatTensor(random, [2, 7, 2, 5], -1, 1);
+    const v = randomFloatTensor(random, [2, 7, 2, 5], -2, 2);
+    const mask = tz.tensor(random.ints(2 * 4 * 3 * 7, 0, 1), [2, 4, 3, 7], 'bool');
+    for (const logitSoftCap of [null, 2]) {
+      const [fused, composed] = await fusedAndComposed('Attention', backend, () => tz.dotProductAttention(q.tensor, k.tensor, v.tensor, { mask, logitSoftCap }));
+      expectClose(fused, composed, 1e-6, 1e-5);
+    }
+    tz.dispose([q.tensor, k.tensor, v.tensor, mask]);
   });
 
   test('fusedKernelNames lists exactly the optional kernels these tests cover', () => {

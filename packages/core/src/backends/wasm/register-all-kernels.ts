@@ -34,6 +34,7 @@ import { powConfig } from './kernels/Pow.js';
 import { rmsNormConfig } from './kernels/RMSNorm.js';
 import { roundConfig } from './kernels/Round.js';
 import { ropeConfig } from './kernels/Rope.js';
+import { attentionConfig } from './kernels/Attention.js';
 import { rsqrtConfig } from './kernels/Rsqrt.js';
 import { sliceConfig } from './kernels/Slice.js';
 import { softmaxConfig } from './kernels/Softmax.js';
@@ -51,7 +52,7 @@ export const wasmKernels: readonly KernelConfig<WasmBackend>[] = [
   absConfig, addConfig, argMaxConfig, batchMatMulConfig, castConfig, concatConfig, cumsumConfig, divConfig,
   equalConfig, erfConfig, expConfig, gatherConfig, geluConfig, greaterConfig, lessConfig, logConfig, logicalAndConfig,
   logicalNotConfig, logicalOrConfig, maxConfig, maximumConfig, minConfig, minimumConfig, mulConfig, negConfig,
-  powConfig, rmsNormConfig, ropeConfig, rsqrtConfig, sliceConfig, softmaxConfig, sqrtConfig, subConfig, sumConfig,
+  powConfig, rmsNormConfig, ropeConfig, attentionConfig, rsqrtConfig, sliceConfig, softmaxConfig, sqrtConfig, subConfig, sumConfig,
   tanhConfig, topKConfig, transposeConfig, whereConfig,
   // Quantization (issue 13).
   roundConfig, absMaxQuantizeConfig, matMulInt8Config, matMulInt4Config, unpackInt4Config,

@@ -17,6 +17,7 @@ export const TASK_NAMES = [
   'whereStrided', 'stridedCopy', 'copyRows', 'reduceF32', 'reduceI32', 'reduceU8', 'cast', 'softmax', 'rmsNorm', 'rope',
   'gemm', 'gemmI32', 'gemv', 'gemvSplitK', 'sumPartials',
   'int8Gemv', 'int8GemvSplitK', 'int8SumRescale', 'int8Gemm', 'int4Gemv', 'int4Gemm', 'absMaxQuantize', 'unpackInt4', 'copyVectors',
+  'attention',
 ] as const;
 export type TaskName = (typeof TASK_NAMES)[number];
 
