@@ -5,6 +5,8 @@ import { join } from 'node:path';
 import { argumentError, reshape, tensor, tidy, transpose, TensorzooError, type Tensor } from '@tensorzoo/core';
 import type { Variable } from '@tensorzoo/layers';
 import { gemmaH5PathFor, readJson, readKerasWeights, readSafetensors, type StoredTensor } from '../io/index.js';
+import type { CheckpointErrorLocation } from '../io/errors.js';
+import { checkFloatWeight } from '../io/weight-checks.js';
 import { GemmaBackbone } from './gemma-backbone.js';
 import { fromKerasConfig, type GemmaBackboneConfig, type GemmaDType } from './gemma-config.js';
 import { checkPresetConfigBeforeBuild } from './config-checks.js';
@@ -87,7 +89,9 @@ export function readKerasBackboneConfig(config: Record<string, any>, file = 'con
   return fromKerasConfig(config.config, file);
 }
 
-export function storedToTensor(stored: StoredTensor): Tensor {
+/** A float weight as a tensor; an integer dtype or a NaN/Inf in it is an error at `where` (issue 19). */
+export function storedToTensor(stored: StoredTensor, where: CheckpointErrorLocation = {}): Tensor {
+  checkFloatWeight(stored, where);
   const data = stored.data as ArrayLike<number>;
   switch (stored.dtype) {
     case 'float32':
@@ -154,7 +158,7 @@ async function loadKerasWeightsInto(backbone: GemmaBackbone, folder: string, opt
     variables.forEach((variable, index) => {
       const h5Path = gemmaH5PathFor(variable.path, backbone.config);
       if (!weights.has(h5Path)) throw new TensorzooError(`${folder}: the weights file has no tensor ${h5Path} (for ${variable.path})`);
-      const value = storedToTensor(weights.get(h5Path));
+      const value = storedToTensor(weights.get(h5Path), { file: weights.info(h5Path).file, tensor: h5Path });
       try {
         assignChecked(variable, value, folder, h5Path);
       } finally {
@@ -221,7 +225,7 @@ async function loadTransformersWeightsInto(backbone: GemmaBackbone, folder: stri
       if (storedSize !== expectedSize)
         throw new TensorzooError(`${folder}: tensor ${key} has shape [${stored.shape.join(', ')}], expected ${expectedSize} elements for ${variable.path} [${variable.shape.join(', ')}]`);
       tidy(() => {
-        assignChecked(variable, convert(storedToTensor(stored)), folder, key);
+        assignChecked(variable, convert(storedToTensor(stored, { file: weights.info(key).file, tensor: key })), folder, key);
       });
       options.onProgress?.({ label: 'loading weights', loaded: index + 1, total: variables.length, unit: 'items' });
     });

@@ -87,7 +87,7 @@ export async function loadKerasWeightsQuantizing(backbone: GemmaBackbone, folder
     assignFloatVariables(backbone, quantizedPaths, (variablePath) => {
       const h5Path = h5PathOf(variablePath);
       const variable = backbone.weights.find((candidate) => candidate.path === variablePath)!;
-      const value = storedToTensor(weights.get(h5Path));
+      const value = storedToTensor(weights.get(h5Path), { file: weights.info(h5Path).file, tensor: h5Path });
       try {
         assignChecked(variable, value, folder, h5Path);
       } finally {
