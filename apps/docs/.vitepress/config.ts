@@ -56,6 +56,8 @@ export default defineConfig({
           { text: 'Playground (in your browser)', link: '/playground' },
           { text: 'Quantization (int8, int4)', link: '/quantization' },
           { text: 'Random presets, GGUF and HF export', link: '/export-and-random-presets' },
+          { text: 'Running large Gemmas', link: '/running-large-gemmas' },
+          { text: 'Scaling out', link: '/scaling-out' },
           { text: 'Differences from KerasHub', link: '/differences-from-kerashub' },
         ],
       },
