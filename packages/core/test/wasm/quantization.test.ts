@@ -95,6 +95,8 @@ for (const threads of [1, 2]) {
       }
       const zeros: HostTensor = { values: new Float32Array(8), shape: [2, 4], dtype: 'float32' };
       await expectParity('absMaxQuantize of zeros', [zeros], (t) => Object.values(tz.absMaxQuantize(t)), 0, 0);
+      const specials: HostTensor = { values: new Float32Array([1, NaN, 2, 3, 4, 5, -Infinity, 0.5, 0, 0, 0, 0, 1e-30, -1e-30, 0, 0, 0, 0, 0, 0]), shape: [4, 5], dtype: 'float32' };
+      await expectParity('absMaxQuantize with NaN, infinity, zeros and tiny rows', [specials], (t) => Object.values(tz.absMaxQuantize(t)), 0, 0);
       await expectParity('absMaxQuantize valueRange [-8, 7]', [floats(random, [3, 21])], (t) => Object.values(tz.absMaxQuantize(t, { valueRange: [-8, 7] })), 0, 0);
     });
 
