@@ -78,7 +78,15 @@ async function openPlayground(server: RecordingServer): Promise<{ page: Page; er
 }
 
 async function generate(page: Page, options: { prompt: string; maxLength: number; sampler?: string; stopAtEnd?: boolean }): Promise<void> {
-  await page.fill('#pg-prompt', options.prompt);
+  // As a paste: one input event (typing thousands of characters through CDP is what would be slow).
+  await page.$eval(
+    '#pg-prompt',
+    (element, text) => {
+      (element as HTMLTextAreaElement).value = text;
+      element.dispatchEvent(new Event('input', { bubbles: true }));
+    },
+    options.prompt,
+  );
   await page.fill('#pg-max-length', String(options.maxLength));
   await page.selectOption('#pg-sampler', options.sampler ?? 'greedy');
   await page.setChecked('#pg-stop-at-eos', options.stopAtEnd ?? true);
