@@ -85,13 +85,35 @@ describe('tensorzoo command line', () => {
     const expected = JSON.parse(readFileSync(join(fixtures, 'keras_gemma_tiny.layout.reference.json'), 'utf8'));
     const result = await run('layout', '--preset', join(fixtures, 'keras_gemma_tiny'), '--mesh', '2x4');
     expect(result.code, result.stderr).toBe(0);
-    expect(JSON.parse(result.stdout)).toEqual(expected.variables.map((variable: { path: string; shape: number[]; axes: unknown }) => ({ path: variable.path, shape: variable.shape, axes: variable.axes })));
+    expect(JSON.parse(result.stdout)).toEqual(expected.variables.map((variable: { path: string; shape: number[]; axes: unknown }) => ({ path: variable.path, shape: variable.shape, dtype: 'float32', axes: variable.axes })));
     const big = await run('layout', '--preset', 'gemma2_27b_en', '--mesh', '1x8', '--axis-names', 'data,shard');
     expect(big.code).toBe(1);
     expect(big.stderr).toMatch(/batch|model|axis/);
     const named = await run('layout', '--preset', 'gemma2_27b_en', '--mesh', '1x8');
     expect(named.code, named.stderr).toBe(0);
     expect(JSON.parse(named.stdout)).toHaveLength(1 + 46 * 11 + 1);
+  });
+
+  test("layout of a quantized preset (or --quantize) lists Keras's quantized variables with their dtypes", async () => {
+    const inventory = (stdout: string) => (JSON.parse(stdout) as { path: string; shape: number[]; dtype: string }[]).map(({ path, shape, dtype }) => ({ path, shape, dtype }));
+    for (const [name, floatPreset, mode] of [['keras_gemma2_quant_int8', 'keras_gemma2_quant', 'int8'], ['keras_gemma2_quant_int4', 'keras_gemma2_quant', 'int4'], ['keras_gemma_quant_int8', 'keras_gemma_quant', 'int8']]) {
+      const reference = JSON.parse(readFileSync(join(fixtures, `${name}.reference.json`), 'utf8')) as { weights: unknown[] };
+      const saved = await run('layout', '--preset', join(fixtures, name), '--mesh', '1x2');
+      expect(saved.code, saved.stderr).toBe(0);
+      expect(inventory(saved.stdout)).toEqual(reference.weights);
+      const quantized = await run('layout', '--preset', join(fixtures, floatPreset), '--mesh', '1x2', '--quantize', mode);
+      expect(quantized.code, quantized.stderr).toBe(0);
+      expect(inventory(quantized.stdout)).toEqual(reference.weights);
+    }
+    const big = await run('layout', '--preset', 'gemma2_27b_en', '--mesh', '1x8', '--quantize', 'int4');
+    expect(big.code, big.stderr).toBe(0);
+    expect(JSON.parse(big.stdout)).toHaveLength(1 + 3 + 46 * (7 * 4 + 4) + 1);
+    const twice = await run('layout', '--preset', join(fixtures, 'keras_gemma2_quant_int8'), '--mesh', '1x2', '--quantize', 'int4');
+    expect(twice.code).toBe(2);
+    expect(twice.stderr).toMatch(/already quantized/);
+    const typo = await run('layout', '--preset', 'gemma_2b_en', '--mesh', '1x2', '--quantize', 'int3');
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toMatch(/--quantize expected int8 or int4, received "int3"/);
   });
 
   test('presets lists the 23 built-in presets', async () => {

@@ -1,7 +1,7 @@
 // CachedGemmaAttention (KerasHub keras_hub/src/models/gemma/gemma_attention.py, spec §1.6).
 // x: [B, T, D] → [B, T, D]. Grouped-query attention: query head n uses key/value head n // G.
 import {
-  einsum, mul, reshape, rotaryEmbedding, slice, softmax, stack, concat, tanh, tidy, type Tensor,
+  cast, einsum, mul, reshape, rotaryEmbedding, slice, softmax, stack, concat, tanh, tidy, type Tensor,
 } from '@tensorzoo/core';
 import { Dropout, EinsumDense, Layer, type LayerConfig } from '@tensorzoo/layers';
 import { quantizedLayerPolicy, type LayerQuantization } from './gemma-quantization.js';
@@ -103,7 +103,9 @@ export class CachedGemmaAttention extends Layer {
         // causal mask gives every later row probability exactly 0, so the result is identical.
         const cache = options.cache;
         const maxLength = cache.shape[2]!;
-                const fresh = stack([key, value], 1);
+        // The cache is float32 (emptyCache); bfloat16/float16 keys or values widen exactly.
+        const asCache = (x: Tensor) => (x.dtype === cache.dtype ? x : cast(x, cache.dtype));
+        const fresh = stack([asCache(key), asCache(value)], 1);
         const parts = [slice(cache, [0, 0, 0, 0, 0], [batch, 2, startIndex, K, H]), fresh];
         if (startIndex + length < maxLength) parts.push(slice(cache, [0, 0, startIndex + length, 0, 0], [batch, 2, maxLength - startIndex - length, K, H]));
         newCache = concat(parts, 2);

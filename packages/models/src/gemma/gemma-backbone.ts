@@ -3,7 +3,8 @@
 import { argumentError, bfloat16BitsToFloat32, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, mul, tensor, tidy, type Tensor } from '@tensorzoo/core';
 import { Model, RMSNormalization, ReversibleEmbedding, VarianceScaling, type Layer } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks } from './attention-mask.js';
-import { gemmaVariableSpecs, queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
+import { queryScale, resolveGemmaConfig, type GemmaBackboneConfig, type ResolvedGemmaConfig } from './gemma-config.js';
+import { gemmaVariableSpecsWithDTypes, type GemmaVariableSpec } from './gemma-variable-specs.js';
 import { GemmaDecoderBlock } from './gemma-decoder-block.js';
 import { checkPaddingValues, checkSequenceLength, checkTokenIdRows } from './input-checks.js';
 import { gemmaBackboneFromPreset, presetBackboneConfig, type FromPresetOptions } from './gemma-from-preset.js';
@@ -245,9 +246,12 @@ export class GemmaBackbone extends Model {
     return presetBackboneConfig(preset, options);
   }
 
-  /** Every variable's path and shape in Keras's order, computed from a configuration alone. */
-  static variableSpecs(config: GemmaBackboneConfig): { path: string; shape: number[] }[] {
-    return gemmaVariableSpecs(config);
+  /**
+   * Every variable's path, shape and dtype in Keras's order, computed from a configuration alone;
+   * a quantized configuration (quantizedLayers) lists Keras's quantized variables.
+   */
+  static variableSpecs(config: GemmaBackboneConfig): GemmaVariableSpec[] {
+    return gemmaVariableSpecsWithDTypes(config);
   }
 
   /** Writes a KerasHub-layout preset (config.json, metadata.json, model.weights.h5 or shards). */

@@ -18,3 +18,5 @@ export {
 } from './gemma-quantization.js';
 export { savedLayerValues } from './gemma-save.js';
 export { writePresetFolderAtomically } from './preset-directory.js';
+export { gemmaPresetWeightMemory, gemmaVariableSpecsWithDTypes, gemmaWeightBytes, variableBytes, type GemmaVariableSpec, type PresetWeightMemory } from './gemma-variable-specs.js';
+export { quantizedLayersFor } from './gemma-host-quantize.js';
