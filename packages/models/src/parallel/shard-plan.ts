@@ -140,9 +140,9 @@ export function planShards(config: ResolvedGemmaConfig, distribution: ModelParal
         `${op}: variable '${path}' axis ${axis} (${what}) has size ${size}, which the '${modelAxis}' mesh axis of size ${shards} does not divide`,
       );
   };
-  divides('token_embedding/embeddings', 0, V, 'vocabulary');
   divides('decoder_block_0/attention/query/kernel', 0, N, 'query heads');
   divides('decoder_block_0/ffw_gating/kernel', 1, F, 'intermediate dimension');
+  divides('token_embedding/embeddings', 0, V, 'vocabulary');
   let keyValueHeadsPerShard = K / shards;
   let keyValueReplicated = false;
   if (K % shards !== 0) {
