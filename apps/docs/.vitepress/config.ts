@@ -10,12 +10,12 @@ export default defineConfig({
   cleanUrls: false,
   lastUpdated: false,
   // The local search index and the API reference make large chunks; that is expected here.
-  // The playground (docs/playground.md) needs: the COOP/COEP headers from the dev and preview
-  // servers (threads), module workers, and the demo model's files at /models/tinycode-gemma2-6m/.
+  // The playground (docs/playground.md) needs: the COOP/COEP headers from the dev server
+  // (threads; `npm run preview` is scripts/preview.mjs, which sends them too: `vitepress preview`
+  // cannot), module workers, and the demo model's files at /models/tinycode-gemma2-6m/.
   vite: {
     build: { chunkSizeWarningLimit: 4000 },
     server: { headers: crossOriginIsolationHeaders },
-    preview: { headers: crossOriginIsolationHeaders },
     worker: { format: 'es' },
     plugins: [demoModel()],
   },

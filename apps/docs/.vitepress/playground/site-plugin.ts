@@ -1,10 +1,10 @@
 // What the docs site does for the playground besides the page itself:
 // - the headers that make a page cross-origin isolated (SharedArrayBuffer, so wasm threads), sent
-//   by `vitepress dev` and `vitepress preview` (config.ts); a deployment must send the same ones
-//   (docs/browser.md says so);
+//   by `vitepress dev` (config.ts) and by `npm run preview` (scripts/preview.mjs); a deployment
+//   must send the same ones (docs/browser.md says so);
 // - the demo model's preset folder (the repository's models/tinycode-gemma2-6m, the model
-//   @tensorzoo/models embeds) served at /models/tinycode-gemma2-6m/ by the dev and preview servers
-//   and written into the built site, where the playground's fromPreset fetches it.
+//   @tensorzoo/models embeds) served at /models/tinycode-gemma2-6m/ by the dev server and written
+//   into the built site, where the playground's fromPreset fetches it.
 import { readdirSync, readFileSync, statSync, existsSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -51,7 +51,7 @@ function serveDemoModel(base: string): Connect.NextHandleFunction {
   };
 }
 
-/** Serves the demo model in dev and preview, and emits it into the client build. */
+/** Serves the demo model in dev, and emits it into the client build. */
 export function demoModel(): Plugin {
   let ssr = false;
   let base = '/';
@@ -62,9 +62,11 @@ export function demoModel(): Plugin {
       base = config.base;
     },
     configureServer(server) {
-      server.middlewares.use(serveDemoModel(base));
-    },
-    configurePreviewServer(server) {
+      // Every response, VitePress's own HTML included (Vite's server.headers misses those).
+      server.middlewares.use((_request, response, next) => {
+        for (const [key, value] of Object.entries(crossOriginIsolationHeaders)) response.setHeader(key, value);
+        next();
+      });
       server.middlewares.use(serveDemoModel(base));
     },
     generateBundle() {
