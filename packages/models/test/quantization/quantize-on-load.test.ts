@@ -123,6 +123,37 @@ describeBackends('quantize on load (host) equals load then quantize', () => {
           }
         });
 
+  test('a bfloat16 model quantized on load decodes with the key/value cache (prefill, then one token at a time)', async () => {
+    const backbone = await GemmaBackbone.fromPreset(fixture('keras_gemma2_quant'), { quantize: 'int8', dtype: 'bfloat16' });
+    try {
+      const prompt = [2, 17, 301, 5];
+      const steps = 4;
+      const lastLogits = (hidden: tz.Tensor) => tz.tidy(() => tz.argmax(tz.reshape(backbone.logits(tz.slice(hidden, [0, hidden.shape[1]! - 1, 0], [1, 1, -1])), [-1])).dataSync()[0]!);
+      // Re-running the whole sequence each step (no cache) …
+      const rerun = [...prompt];
+      for (let step = 0; step < steps; step++) {
+        const hidden = backbone.call({ tokenIds: [rerun] });
+        rerun.push(lastLogits(hidden));
+        hidden.dispose();
+      }
+      // … and the cached path give the same ids.
+      let cache = backbone.emptyCache(1, prompt.length + steps);
+      const cached = [...prompt];
+      for (let step = 0; step < steps; step++) {
+        const ids = step === 0 ? prompt : [cached.at(-1)!];
+        const { hiddenStates, cache: next } = backbone.callWithCache([ids], cache, step === 0 ? 0 : cached.length - 1);
+        cache.forEach((tensor) => tensor.dispose());
+        cache = next;
+        cached.push(lastLogits(hiddenStates));
+        hiddenStates.dispose();
+      }
+      cache.forEach((tensor) => tensor.dispose());
+      expect(cached).toEqual(rerun);
+    } finally {
+      backbone.dispose();
+    }
+  });
+
   test('a float kernel of the wrong shape names the file, the tensor and the layer', async () => {
     const { mkdtemp, rm, cp } = await import('node:fs/promises');
     const { join } = await import('node:path');
