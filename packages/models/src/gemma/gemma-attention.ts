@@ -1,7 +1,7 @@
 // CachedGemmaAttention (KerasHub keras_hub/src/models/gemma/gemma_attention.py, spec §1.6).
 // x: [B, T, D] → [B, T, D]. Grouped-query attention: query head n uses key/value head n // G.
 import {
-  cast, einsum, mul, reshape, rotaryEmbedding, slice, softmax, stack, concat, tanh, tidy, type Tensor,
+  cast, dotProductAttention, einsum, mul, reshape, rotaryEmbedding, slice, softmax, stack, concat, tanh, tidy, type Tensor,
 } from '@tensorzoo/core';
 import { Dropout, EinsumDense, Layer, type LayerConfig } from '@tensorzoo/layers';
 import { quantizedLayerPolicy, type LayerQuantization } from './gemma-quantization.js';
@@ -114,11 +114,18 @@ export class CachedGemmaAttention extends Layer {
         value = reshape(slice(newCache, [0, 1, 0, 0, 0], [batch, 1, filled, K, H]), [batch, filled, K, H]);
       }
       const keyLength = key.shape[1]!;
+      const mask = options.attentionMask;
+      if (!(this.dropoutLayer && options.training)) {
+        // One fused pass per query row where the backend has it (scores, soft cap, mask, softmax,
+        // weighted sum); the einsum composition below otherwise, and for dropout on the probabilities.
+        let attended = dotProductAttention(query, key, value, { mask, logitSoftCap: this.logitSoftCap });
+        if (options.rowKeep) attended = mul(attended, options.rowKeep);
+        return { output: this.outputDense.apply(attended) as Tensor, cache: newCache };
+      }
       const grouped = reshape(query, [batch, length, K, G, H]);
       let logits = einsum('btkgh,bskh->bkgts', grouped, key);
       if (this.logitSoftCap !== null) logits = mul(tanh(mul(logits, 1 / this.logitSoftCap)), this.logitSoftCap);
       // [B, T, S] broadcasts over heads; [B, N, T, S] matches the logits exactly (fused softmax).
-      const mask = options.attentionMask;
       const maskView = mask.rank === 4 ? reshape(mask, [batch, K, G, length, keyLength]) : reshape(mask, [batch, 1, 1, length, keyLength]);
       let probabilities = softmax(logits, -1, maskView);
       if (this.dropoutLayer && options.training) probabilities = this.dropoutLayer.apply(probabilities, { training: true }) as Tensor;
