@@ -25,6 +25,8 @@ import { placeVariable, planShards, sliceAlong, type ShardPlan, type VariablePla
 import { CONTROL, controlBytes, dataBytes, outputView, readFailure, type DataLayout, type FromShard, type RunCommand, type ToShard } from './shard-protocol.js';
 import { supervisorSource } from './supervisor-source.js';
 import { streamPresetWeights } from './weight-stream.js';
+import { readLoraWeights } from '../io/index.js';
+import { defaultLoraLayerNames, weightedLayers } from '../gemma/gemma-lora.js';
 
 export interface ParallelLoadOptions extends LoadOptions {
   distribution: ModelParallel;
@@ -151,7 +153,8 @@ export class ParallelGemmaBackbone {
 
   // === Blocking execution ===
 
-  private execute(command: RunCommand, need: DataLayout): Float32Array {
+  /** Runs `command` on every shard (or commands[shard] on each) and returns the output region. */
+  private execute(command: RunCommand | RunCommand[], need: DataLayout): Float32Array {
     if (this.disposed) throw new TensorzooError('ParallelGemmaBackbone: used after dispose()');
     if (this.failure) throw new TensorzooError(`ParallelGemmaBackbone: unusable after an earlier failure (${this.failure}); load the model again`);
     let data: SharedArrayBuffer | undefined;
@@ -160,7 +163,7 @@ export class ParallelGemmaBackbone {
       data = this.data = new SharedArrayBuffer(dataBytes(this.plan.shards, this.layout));
     }
     Atomics.store(this.words, CONTROL.done, 0);
-    for (const port of this.ports) port.postMessage({ type: 'run', command, data, layout: this.layout } satisfies ToShard);
+    this.ports.forEach((port, shard) => port.postMessage({ type: 'run', command: Array.isArray(command) ? command[shard]! : command, data, layout: this.layout } satisfies ToShard));
     for (;;) {
       const done = Atomics.load(this.words, CONTROL.done);
       if (Atomics.load(this.words, CONTROL.failed) !== 0) break;
@@ -291,11 +294,50 @@ export class ParallelGemmaBackbone {
   }
 
   enableLora(_rank?: unknown): never {
-    return this.unsupported('enableLora');
+    return this.unsupported('enableLora (training); loadLoraWeights applies saved factors');
   }
 
-  loadLoraWeights(_path?: unknown): Promise<never> {
-    return Promise.reject(new TensorzooError('ParallelGemmaBackbone: loadLoraWeights is not available on a model-parallel backbone; load the preset without a distribution for it'));
+  private loraState: number | null = null;
+
+  get loraRank(): number | null {
+    return this.loraState;
+  }
+
+  /**
+   * KerasHub's load_lora_weights for inference: LoRA on the default targets (query, value), the
+   * factors read from a `.lora.h5` and split as their kernels are (A by heads, B replicated).
+   */
+  async loadLoraWeights(path: string): Promise<void> {
+    const file = await readLoraWeights(path);
+    const full = new GemmaBackbone(this.config);
+    try {
+      const layers = weightedLayers(full);
+      const targets = layers
+        .map((layer, index) => ({ layer, index }))
+        .filter(({ layer }) => (defaultLoraLayerNames as readonly string[]).includes(layer.name) && typeof (layer as { enableLora?: unknown }).enableLora === 'function');
+      const commands: RunCommand[] = Array.from({ length: this.plan.shards }, () => ({ kind: 'lora', rank: file.rank, factors: [] }));
+      for (const { layer, index } of targets) {
+        const entry = file.layers.get(index);
+        if (!entry) throw new TensorzooError(`loadLoraWeights: ${path} has no factors for layer index ${index} (${layer.path}); was it saved with other target layers?`);
+        const kernel = layer.weights.find((variable) => variable.name === 'kernel')!;
+        const expectedA = [...kernel.shape.slice(0, -1), file.rank];
+        const expectedB = [file.rank, kernel.shape.at(-1)!];
+        for (const [name, stored, expected] of [['lora_kernel_a', entry.a, expectedA], ['lora_kernel_b', entry.b, expectedB]] as const)
+          if (stored.shape.length !== expected.length || stored.shape.some((size, axis) => size !== expected[axis]))
+            throw new TensorzooError(`loadLoraWeights: ${path} /lora/${index}/vars/${name} has shape [${stored.shape.join(', ')}], expected [${expected.join(', ')}]`);
+        const placement = placeVariable(this.plan, this.distribution, kernel.path, kernel.shape);
+        const a = Float32Array.from(entry.a.data as ArrayLike<number>);
+        const b = Float32Array.from(entry.b.data as ArrayLike<number>);
+        placement.slices.forEach((slice, shard) => {
+          const aShape = placement.axis === null ? expectedA : expectedA.map((size, axis) => (axis === placement.axis ? slice.length : size));
+          (commands[shard] as Extract<RunCommand, { kind: 'lora' }>).factors.push({ index, a: sliceAlong(a, expectedA, placement.axis, slice.start, slice.length), aShape, b, bShape: expectedB });
+        });
+      }
+      this.execute(commands, { reduceFloats: 0, outputFloats: 0 });
+      this.loraState = file.rank;
+    } finally {
+      full.dispose();
+    }
   }
 
   saveToPreset(_presetDir?: unknown): Promise<never> {

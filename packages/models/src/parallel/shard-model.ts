@@ -16,6 +16,7 @@ import { buildAttentionMasks, disposeMasks, type AttentionMasks } from '../gemma
 import { GemmaBackbone } from '../gemma/gemma-backbone.js';
 import type { GemmaDecoderBlock } from '../gemma/gemma-decoder-block.js';
 import type { GemmaBackboneConfig } from '../gemma/gemma-config.js';
+import { enableBackboneLora, weightedLayers } from '../gemma/gemma-lora.js';
 
 /** Sums (or takes the maximum of) a partial over all shards (every shard gets the same result); consumes nothing. */
 export type Reduce = (partial: Tensor, op?: 'sum' | 'max') => Tensor;
@@ -185,6 +186,30 @@ export class ShardModel {
       return values.dataSync() as Float32Array;
     } finally {
       values.dispose();
+    }
+  }
+
+  private loraRank: number | null = null;
+
+  /**
+   * GemmaBackbone.loadLoraWeights with this shard's slices: LoRA on KerasHub's default targets
+   * (query, value), factor A sliced by heads as its kernel is, B whole. The merged kernel
+   * (kernel + A·B·scale) of a shard is then exactly that shard's slice of the merged full kernel.
+   */
+  loadLora(rank: number, factors: { index: number; a: Float32Array; aShape: number[]; b: Float32Array; bShape: number[] }[]): void {
+    if (this.loraRank === null) {
+      enableBackboneLora(this.backbone, rank);
+      this.loraRank = rank;
+    } else if (this.loraRank !== rank) throw new Error(`loadLoraWeights: the LoRA rank ${rank} does not match the model's LoRA rank (${this.loraRank})`);
+    const layers = weightedLayers(this.backbone) as unknown as { path: string; loraKernelA: { shape: readonly number[]; assign(value: ArrayLike<number>): void } | null; loraKernelB: { shape: readonly number[]; assign(value: ArrayLike<number>): void } | null }[];
+    for (const factor of factors) {
+      const layer = layers[factor.index];
+      if (!layer?.loraKernelA || !layer.loraKernelB) throw new Error(`loadLoraWeights: layer index ${factor.index} has no LoRA factors on this shard`);
+      for (const [variable, shape, values] of [[layer.loraKernelA, factor.aShape, factor.a], [layer.loraKernelB, factor.bShape, factor.b]] as const) {
+        if (shape.length !== variable.shape.length || shape.some((size, axis) => size !== variable.shape[axis]))
+          throw new Error(`loadLoraWeights: ${layer.path}: a factor slice of shape [${shape.join(', ')}], expected [${variable.shape.join(', ')}]`);
+        variable.assign(values);
+      }
     }
   }
 

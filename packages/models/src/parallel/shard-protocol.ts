@@ -78,6 +78,8 @@ export type RunCommand =
   | { kind: 'emptyCache'; batch: number; maxLength: number }
   | { kind: 'cached'; ids: Int32Array; batch: number; length: number; start: number }
   | { kind: 'logits'; hidden: Float32Array; rows: number }
+  /** Enables LoRA (KerasHub's default targets, query and value) with this shard's slices of the factors. */
+  | { kind: 'lora'; rank: number; factors: { index: number; a: Float32Array; aShape: number[]; b: Float32Array; bShape: number[] }[] }
   /** Tests: the worker exits at once (process.exit inside a worker ends only that thread). */
   | { kind: 'crash' };
 

@@ -96,6 +96,9 @@ function run(model: ShardModel, command: RunCommand): void {
       for (let row = 0; row < command.rows; row++) output.set(local.subarray(row * columns, (row + 1) * columns), row * width + shard * columns);
       return;
     }
+    case 'lora':
+      model.loadLora(command.rank, command.factors);
+      return;
     case 'crash':
       process.exit(70);
   }

@@ -93,6 +93,33 @@ for (const name of ['keras_gemma_tiny', 'keras_gemma2_tiny', 'keras_gemma2_quant
   });
 }
 
+describe('ModelParallel with LoRA (keras_gemma_tiny.lora.h5, rank 4 on query and value)', () => {
+  const reference = JSON.parse(readFileSync(join(fixturesDirectory, 'keras_gemma_tiny.lora.reference.json'), 'utf8'));
+  const rows = (array: { shape: number[]; data: number[] }) => Array.from({ length: array.shape[0]! }, (_, row) => array.data.slice(row * array.shape[1]!, (row + 1) * array.shape[1]!));
+  const loraInputs = { tokenIds: rows(reference.inputs.token_ids), paddingMask: rows(reference.inputs.padding_mask) };
+  const unpadded = (index: number) => reference.inputs.padding_mask.data[Math.floor(index / 48)] === 1;
+
+  for (const shards of [2, 4])
+    test(`${shards} shards: factor A split by heads (the single key/value head replicated) gives KerasHub's output and one memory's`, async () => {
+      const folder = join(fixturesDirectory, 'keras_gemma_tiny');
+      const single = await GemmaBackbone.fromPreset(folder);
+      await single.loadLoraWeights(join(fixturesDirectory, 'keras_gemma_tiny.lora.h5'));
+      const singleOutput = single.call(loraInputs);
+      const parallel = (await GemmaBackbone.fromPreset(folder, { distribution: modelParallel(shards) })) as unknown as ParallelGemmaBackbone;
+      try {
+        await parallel.loadLoraWeights(join(fixturesDirectory, 'keras_gemma_tiny.lora.h5'));
+        expect(parallel.loraRank).toBe(4);
+        const output = parallel.call(loraInputs);
+        expect(maxDifference(output.dataSync(), singleOutput.dataSync())).toBeLessThan(1e-5);
+        expect(maxDifference(output.dataSync(), reference.sequence_output_with_lora.data, unpadded)).toBeLessThan(1e-4);
+        tz.dispose([output, singleOutput]);
+      } finally {
+        parallel.dispose();
+        single.dispose();
+      }
+    });
+});
+
 describe('ModelParallel refusals', () => {
   test('a mesh that does not divide the heads names the variable and the axis', async () => {
     await expect(GemmaBackbone.fromPreset(join(fixturesDirectory, 'hf_gemma_native_bf16_sharded'), { distribution: modelParallel(4) })).rejects.toThrow(
