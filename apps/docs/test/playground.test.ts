@@ -160,7 +160,7 @@ describe('playground in Chromium, cross-origin isolated', () => {
 });
 
 describe('playground in Chromium, not cross-origin isolated', () => {
-  test.skipIf(skipWithoutChromium)(`says it runs one thread, and generates the same greedy text${note}`, async () => {
+  test.skipIf(skipWithoutChromium)(`says it runs one thread, and generates the same greedy text; gpujs (webgl2) generates too${note}`, async () => {
     const { page, errors } = await openPlayground(plain);
     expect(await page.getAttribute('.playground', 'data-isolated')).toBe('false');
     expect(await page.getAttribute('.playground', 'data-threads')).toBe('1');
@@ -169,6 +169,17 @@ describe('playground in Chromium, not cross-origin isolated', () => {
     await page.waitForFunction(() => document.querySelector('.playground')?.getAttribute('data-state') === 'ready' && document.querySelector('#pg-result')?.textContent, undefined, { timeout: 120_000 });
     expect(await page.textContent('#pg-result')).toBe(await nodeGreedy(prompt, maxLength, 1));
     await page.screenshot({ path: join(artifacts, 'playground-not-isolated.png') });
+
+    // The gpujs backend in webgl2 mode (SwiftShader's WebGL2 here) loads and generates too; its
+    // numerics differ from wasm's within tolerance, so only the prompt is compared.
+    await page.selectOption('#pg-backend', 'gpujs');
+    await page.waitForSelector('.playground[data-state="ready"] #pg-backend-info:text("webgl2"), .playground[data-state="error"]', { timeout: 180_000 });
+    expect(await page.getAttribute('.playground', 'data-state'), (await page.locator('#pg-message').textContent().catch(() => null)) ?? '').toBe('ready');
+    await generate(page, { prompt, maxLength: 24 });
+    await page.waitForFunction(() => document.querySelector('.playground')?.getAttribute('data-state') === 'ready' && document.querySelector('#pg-result')?.textContent, undefined, { timeout: 180_000 });
+    const gpujsResult = (await page.textContent('#pg-result'))!;
+    expect(gpujsResult.startsWith(prompt)).toBe(true);
+    expect(gpujsResult.length).toBeGreaterThan(prompt.length);
     expect(errors).toEqual([]);
     await page.close();
   }, 300_000);
