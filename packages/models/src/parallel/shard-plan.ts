@@ -171,6 +171,8 @@ export function planShards(config: ResolvedGemmaConfig, distribution: ModelParal
 export function placeVariable(plan: ShardPlan, distribution: ModelParallel, path: string, shape: readonly number[]): VariablePlacement {
   const op = 'ModelParallel';
   const rule = splitRule(path);
+  // One shard holds every variable whole, whatever it is (int4 zero points and group indices included).
+  if (plan.shards === 1) return { path, shape, axis: null, slices: [{ start: 0, length: shape[0] ?? 1 }] };
   if (rule === 'unsupported')
     throw new TensorzooError(`${op}: variable '${path}' [${shape.join(', ')}] has no tensor-parallel placement in the wasm shard executor (LoRA factors and int4 tables are not split yet)`);
   const layout = distribution.getVariableLayout({ path, shape });

@@ -149,7 +149,18 @@ describe('ModelParallel refusals', () => {
     );
   });
 
-  test('int4 presets are refused with more than one shard, naming the layer', async () => {
+  test('int4 presets run in one shard worker (the single-memory numbers) and are refused with more, naming the layer', async () => {
+    const folder = join(fixturesDirectory, 'keras_gemma2_quant_int4');
+    const single = await GemmaBackbone.fromPreset(folder);
+    const parallel = (await GemmaBackbone.fromPreset(folder, { distribution: modelParallel(1) })) as unknown as ParallelGemmaBackbone;
+    try {
+      const [a, b] = [single.call(inputs), parallel.call(inputs)];
+      expect(maxDifference(b.dataSync(), a.dataSync())).toBeLessThan(1e-5);
+      tz.dispose([a, b]);
+    } finally {
+      parallel.dispose();
+      single.dispose();
+    }
     await expect(GemmaBackbone.fromPreset(join(fixturesDirectory, 'keras_gemma2_quant_int4'), { distribution: modelParallel(2) })).rejects.toThrow("layer 'token_embedding' is quantized int4/128");
   });
 
