@@ -8,8 +8,9 @@
 // 1 thread, flash attention off): max |Δ log p| over tokens with p ≥ 1e-4 is 4.1e-3 with an F32
 // key/value cache (5.5e-3 with llama.cpp's default F16 cache), max |Δ p| 3.5e-4 (4.6e-4). Where
 // llama.cpp's CPU path loses the precision was not isolated (ggml evaluates GELU from an f16 table,
-// for one). The test allows 1e-2 and 1e-3. Greedy: f32 reproduces transformers' 32 reference ids
-// on all 6 prompts; Q8_0 is checked on the first new token (quantization noise).
+// for one). The test allows 1e-2 and 1e-3. The Q8_0 GGUF (its quantization error included):
+// 0.29 and 0.022, allowed 0.5 and 0.05. Greedy: f32 reproduces transformers' 32 reference ids on
+// all 6 prompts; Q8_0 is checked on the first new token (at least 5 of 6 prompts).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -80,11 +81,11 @@ describe('llama.cpp on the exported GGUF', () => {
   });
 
   it('gives our next-token distributions at every prompt position (f32)', async () => {
-    for (const kvCache of ['F32', 'F16'] as const) {
+    for (const [type, kvCache] of [['f32', 'F32'], ['f32', 'F16'], ['q8_0', 'F32']] as const) {
     let maxLog = 0;
     let maxProbability = 0;
     for (const { prompt_ids } of reference.prompts) {
-      const theirs = await llamaProbabilities(models.get('f32')!, prompt_ids, kvCache);
+      const theirs = await llamaProbabilities(models.get(type)!, prompt_ids, kvCache);
       const mine = ourLogProbabilities(prompt_ids);
       for (let position = 0; position < prompt_ids.length; position++) {
         for (let token = 0; token < 2048; token++) {
@@ -94,9 +95,10 @@ describe('llama.cpp on the exported GGUF', () => {
         }
       }
     }
-    console.log(`llama.cpp (${kvCache} KV cache) vs tensorzoo (f32 GGUF): max |Δ log p| (p ≥ 1e-4) = ${maxLog.toExponential(2)}, max |Δ p| = ${maxProbability.toExponential(2)}`);
-    expect(maxLog).toBeLessThan(1e-2);
-    expect(maxProbability).toBeLessThan(1e-3);
+    console.log(`llama.cpp (${type} GGUF, ${kvCache} KV cache) vs tensorzoo: max |Δ log p| (p ≥ 1e-4) = ${maxLog.toExponential(2)}, max |Δ p| = ${maxProbability.toExponential(2)}`);
+    // Q8_0 adds its quantization error (measured, not a bound on llama.cpp's arithmetic).
+    expect(maxLog).toBeLessThan(type === 'f32' ? 1e-2 : 0.5);
+    expect(maxProbability).toBeLessThan(type === 'f32' ? 1e-3 : 0.05);
     }
   }, 120_000);
 
