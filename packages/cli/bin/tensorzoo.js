@@ -1,6 +1,11 @@
 #!/usr/bin/env node
 // The `tensorzoo` command. The implementation is the built package (npm install runs the build).
-import { main } from '../dist/index.js';
+// Relaxed SIMD is switched on first (Node 20 needs a V8 flag, set before any wasm compiles), then
+// the command is loaded.
+import { enableRelaxedSimd } from '../dist/relaxed-simd.js';
+
+enableRelaxedSimd();
+const { main } = await import('../dist/index.js');
 
 main(process.argv.slice(2)).then(
   (code) => {
