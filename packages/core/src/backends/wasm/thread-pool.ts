@@ -1,7 +1,7 @@
 // A pool of worker threads (worker_threads in Node, Web Workers in browsers) sharing the backend's
 // WebAssembly.Memory. The calling thread is thread 0: `run` posts a task, wakes the workers, does
-// its own slice, then blocks in Atomics.wait until the last worker decrements `pending` — nobody
-// spins, which matters on a 2-core machine where a spinning waiter steals a core.
+// its own slice, then blocks in Atomics.wait until the last worker decrements `pending`, after a
+// brief spin (CONTROL.spinChecks): a long spin would steal a core on a 2-core machine.
 import { TensorzooError } from '../../errors.js';
 import { CONTROL, workerSource } from './worker-source.js';
 
@@ -132,6 +132,9 @@ export class ThreadPool {
     } catch (error) {
       ownError = error;
     }
+    // Spin briefly first (a worker on another core finishes within microseconds of the caller),
+    // then block: a long spin would steal the core of a worker that is not running yet.
+    for (let spin = 0; spin < CONTROL.spinChecks && Atomics.load(control, CONTROL.pending) !== 0; spin++);
     for (;;) {
       const pending = Atomics.load(control, CONTROL.pending);
       if (pending === 0) break;

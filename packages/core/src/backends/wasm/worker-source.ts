@@ -1,8 +1,8 @@
 // The source of a pool worker, as a string: it runs from `new Worker(source, { eval: true })` in
 // Node and from a Blob URL in browsers, so no separate file has to be resolved or bundled. A worker
 // instantiates the kernel module over the shared memory, reports ready, then loops: block in
-// Atomics.wait on the generation word, run its [start, end) slice of the posted task, decrement
-// `pending` and wake the caller when it reaches zero. It never spins and allocates nothing per task.
+// Atomics.wait on the generation word (after a brief spin), run its [start, end) slice of the posted
+// task, decrement `pending` and wake the caller when it reaches zero. It allocates nothing per task.
 // Control block layout (Int32Array over a SharedArrayBuffer), shared with thread-pool.ts.
 export const CONTROL = {
   generation: 0,
@@ -18,6 +18,8 @@ export const CONTROL = {
   argumentsByteOffset: 1024,
   maxArguments: 16,
   byteLength: 1024 + 16 * 8,
+  /** Checks of the watched word before blocking in Atomics.wait (a brief spin, a few µs). */
+  spinChecks: 4000,
 } as const;
 
 export const workerSource = `
@@ -34,6 +36,8 @@ function start(init, post) {
   let seen = Atomics.load(control, C.generation);
   post({ type: 'ready', index: me });
   for (;;) {
+    // Kernels of one step follow each other closely: spin briefly for the next task, then block.
+    for (let spin = 0; spin < C.spinChecks && Atomics.load(control, C.generation) === seen; spin++);
     Atomics.wait(control, C.generation, seen);
     const generation = Atomics.load(control, C.generation);
     if (generation === seen) continue;

@@ -12,6 +12,9 @@ import { broadcastOffsets, sizeOf } from '../../../shape.js';
 import { allocateOutput, collapseLoop, ptrOf, weightKind, writeDescriptor } from '../kernel-helpers.js';
 import type { WasmBackend } from '../wasm-backend.js';
 
+/** GEMVs below this many weights (4 MiB of float32) run on the calling thread. */
+export const GEMV_MIN_PARALLEL_WEIGHTS = 1 << 20;
+
 /** Writes per-batch [aOffset, bOffset] element offsets into a temporary buffer; returns its address. */
 function batchOffsets(backend: WasmBackend, aBatch: Int32Array, bBatch: Int32Array, aStride: number, bStride: number): number {
   const ptr = backend.allocator.allocate(aBatch.length * 8, 'matmul batch offsets');
@@ -77,8 +80,12 @@ export const batchMatMulConfig: KernelConfig<WasmBackend> = {
         backend.writeI32(backend.params, [...params, 0, 0, 0, 0, 0]);
         backend.parallel('gemmI32', [backend.params], batches, batches * M * N * K);
       } else if (M === 1) {
-        // Work units ≈ element operations: GEMV streams ~4 weights per unit of time.
-        const work = (batches * N * K) / 4;
+        // Work units ≈ element operations: GEMV streams ~4 weights per unit of time. A product of
+        // fewer than GEMV_MIN_PARALLEL_WEIGHTS weights stays on this thread (work 0): it takes less
+        // time than waking a worker and waiting for it (issue 15: decode on 2 threads was slower
+        // than on 1). A parallel threshold of 0 (the tests) still sends every product to the pool.
+        const small = backend.minParallelWork > 0 && batches * N * K < GEMV_MIN_PARALLEL_WEIGHTS;
+        const work = small ? 0 : (batches * N * K) / 4;
         const threads = backend.threadsFor(work);
         if (!transposeB && batches === 1 && threads > 1 && K >= 8 * threads) {
           // One batch of W [K, N]: each thread takes whole rows of a K slice (faster streaming than
