@@ -38,6 +38,10 @@ export async function gemmaBackboneFromFiles(preset: FetchedPreset, options: Loa
   checkGemmaConfigMemory(merged, configFile);
   const withWeights = options.loadWeights !== false;
   const weights = withWeights ? await (preset.format === 'keras' ? readKerasWeightsFromBytes(preset.files) : readSafetensorsFromBytes(preset.files)) : null;
+  // h5wasm now holds its own copy of every .h5 file (its in-memory file system): drop the fetched
+  // bytes so the weights are not in memory twice while the tensors are made. (The safetensors
+  // reader reads the fetched bytes themselves.)
+  if (weights && preset.format === 'keras') for (const name of [...preset.files.keys()]) if (name.endsWith('.h5')) preset.files.delete(name);
   let backbone: GemmaBackbone | null = null;
   try {
     if (weights) {

@@ -91,6 +91,21 @@ describe('presets over HTTP into memory', () => {
     }
   });
 
+  test('the fetched .h5 bytes are released once h5wasm holds them (weights not in memory twice)', async () => {
+    const { handler } = fileHandler({ route: prefixRoute('/p/'), files: filesOf(join(fixturesDirectory, 'keras_gemma2_tiny_bf16_sharded')) });
+    const server = await startServer(handler);
+    try {
+      const fetched = await fetchPresetFiles(`${server.baseUrl}/p/`);
+      expect([...fetched.files.keys()].filter((name) => name.endsWith('.h5'))).toEqual(['model_00000.weights.h5', 'model_00001.weights.h5']);
+      const backbone = await gemmaBackboneFromFiles(fetched);
+      expect([...fetched.files.keys()].filter((name) => name.endsWith('.h5'))).toEqual([]);
+      expect(fetched.files.has('config.json')).toBe(true);
+      backbone.dispose();
+    } finally {
+      await server.close();
+    }
+  });
+
   test('a missing weights file and a bad handle are one clear error each; nothing is built', async () => {
     const files = filesOf(join(fixturesDirectory, 'keras_gemma_tiny'));
     files.delete('model.weights.h5');
