@@ -29,6 +29,7 @@ const pages: [string, string, string][] = [
   ['differences-from-kerashub.html', 'Where tensorzoo differs from KerasHub', 'query_head_dim_normalize'],
   ['architecture.html', 'Architecture', 'tidy'],
   ['contributing.html', 'Contributing and releases', 'npm run version-packages'],
+  ['browser.html', 'Running in the browser', 'Cross-Origin-Embedder-Policy: require-corp'],
   ['api/index.html', 'API reference', '@tensorzoo/models'],
 ];
 
