@@ -161,7 +161,9 @@ export function fromKerasConfig(kerasConfig: Record<string, unknown>, file = 'co
     // default_policy null: Keras's global policy, which KerasHub loads as float32.
     dtype = parsed.defaultPolicy ?? undefined;
   }
-  const policyName = typeof dtype === 'string' ? dtype : (dtype as { config?: { name?: string } } | undefined)?.config?.name;
+  const policyName = typeof dtype === 'string' ? dtype : (dtype as { config?: { name?: unknown } } | undefined)?.config?.name;
+  if (policyName !== undefined && policyName !== null && typeof policyName !== 'string')
+    throw new TensorzooError(`${file}: dtype.config.name expected a dtype policy name such as "float32", received ${JSON.stringify(policyName)?.slice(0, 80)}`);
   if (policyName) config.dtype = policyName.replace(/^mixed_/, '') === 'bfloat16' && policyName.startsWith('mixed_') ? 'float32' : policyName;
   return config as unknown as GemmaBackboneConfig;
 }

@@ -111,6 +111,20 @@ export function assignChecked(variable: Variable, value: Tensor, file: string, t
   variable.assign(value);
 }
 
+/**
+ * `new GemmaBackbone(config)` whose argument errors ("argument 'numKeyValueHeads' expected a
+ * positive integer, received 0") name the config file the value came from (issue 19).
+ */
+function constructNamingConfigFile(config: GemmaBackboneConfig, configFile: string, options: LoadOptions): GemmaBackbone {
+  try {
+    return new GemmaBackbone(config);
+  } catch (error) {
+    if (!(error instanceof TensorzooError) || error.message.includes(configFile)) throw error;
+    const source = options.config === undefined ? configFile : `${configFile} (with options.config over it)`;
+    throw new TensorzooError(`${source}: ${error.message}`, { cause: error });
+  }
+}
+
 /** Builds a backbone from a local KerasHub or Hugging Face folder. */
 export async function loadGemmaBackboneFromFolder(folder: string, options: LoadOptions = {}): Promise<GemmaBackbone> {
   if (options.distribution !== undefined) {
@@ -126,7 +140,7 @@ export async function loadGemmaBackboneFromFolder(folder: string, options: LoadO
   const buildConfig: GemmaBackboneConfig = { ...stored, ...options.config, dtype: options.dtype ?? options.config?.dtype ?? 'float32' };
   // quantize on a float preset: built quantized, each float kernel quantized on the host as it is read.
   if (options.quantize !== undefined && canQuantizeOnLoad(buildConfig, options.quantize)) return quantizedBackboneFromFolder(buildConfig, options.quantize, format, folder, options);
-  const backbone = new GemmaBackbone(buildConfig);
+  const backbone = constructNamingConfigFile(buildConfig, configFile, options);
   if (options.loadWeights === false) {
     if (options.quantize !== undefined) backbone.quantize(options.quantize);
     return backbone;

@@ -123,15 +123,27 @@ async function importQuietly<T>(load: () => Promise<T>): Promise<T> {
   }
 }
 
+/**
+ * The module once its Emscripten factory has run: the factory binds `console.error` only after its
+ * first `await` (Node's ESM build imports `module` first), so the stand-in must stay installed
+ * until `ready`, or h5wasm keeps the real console.error (a corrupt name's UTF-8 warning reached
+ * stderr in the fuzz corpus).
+ */
+async function importReady<T extends { ready: Promise<unknown> }>(loading: Promise<T>): Promise<T> {
+  const api = await loading;
+  await api.ready;
+  return api;
+}
+
 /** The NODERAWFS build, for files on the host file system (Node only). */
 export function nodeH5Runtime(): Promise<H5Runtime> {
-  nodeRuntime ??= importQuietly(() => import('h5wasm/node')).then((api) => initialise(api as unknown as H5Api));
+  nodeRuntime ??= importQuietly(() => importReady(import('h5wasm/node'))).then((api) => initialise(api as unknown as H5Api));
   return nodeRuntime;
 }
 
 /** The MEMFS build, for files held as bytes (browsers, workers, Node). */
 export function memoryH5Runtime(): Promise<H5Runtime> {
-  memoryRuntime ??= importQuietly(() => import('h5wasm')).then((api) => initialise(api));
+  memoryRuntime ??= importQuietly(() => importReady(import('h5wasm'))).then((api) => initialise(api));
   return memoryRuntime;
 }
 
