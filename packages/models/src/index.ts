@@ -19,3 +19,6 @@ export { writeGguf, type GgufTensor, type WriteGgufOptions } from './io/gguf-wri
 // Presets over HTTP into memory (browsers, workers; http(s) URLs anywhere), kept in the Cache API.
 export { clearPresetCache, defaultPresetCacheName, fetchPresetFiles, isFetchedPreset, presetBaseUrl, type FetchedPreset, type FetchPresetOptions, type FetchProgress } from './presets/browser-fetch.js';
 export { fetchGemmaPreset, gemmaBackboneFromFiles, gemmaTokenizerFromFiles, preprocessorConfigFromFiles, type FetchedLoadOptions } from './presets/preset-from-files.js';
+// Model-parallel execution (fromPreset({ distribution })): Node worker threads, so only the types
+// are exported here (a browser bundle stays free of node:worker_threads); the loader imports it on demand.
+export type { ParallelGemmaBackbone, ParallelLoadOptions, ShardPlan, VariablePlacement } from './parallel/index.js';
