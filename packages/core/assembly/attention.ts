@@ -46,7 +46,40 @@ export function attention(
       const padded = (count + 3) & ~3;
       // Scores of the block (masked keys are skipped, then set to -inf).
       let any = mRow == 0;
-      for (let j = 0; j < count; j++) {
+      let j4 = 0;
+      // Four keys at a time: four dot-product accumulators, reduced together by a 4x4 transpose.
+      for (; j4 + 4 <= count; j4 += 4) {
+        const s = s0 + j4;
+        if (mRow != 0 && load<u32>(mRow + <usize>s) == 0) continue; // all four masked
+        any = true;
+        const k0 = kBase + <usize>s * keyStride;
+        const k1 = k0 + keyStride;
+        const k2 = k1 + keyStride;
+        const k3 = k2 + keyStride;
+        let d0 = f32x4.splat(0);
+        let d1 = f32x4.splat(0);
+        let d2 = f32x4.splat(0);
+        let d3 = f32x4.splat(0);
+        let h = 0;
+        for (; h + 4 <= H; h += 4) {
+          const offset = <usize>h << 2;
+          const qv = v128.load(qRow + offset);
+          d0 = f32x4.add(d0, f32x4.mul(qv, v128.load(k0 + offset)));
+          d1 = f32x4.add(d1, f32x4.mul(qv, v128.load(k1 + offset)));
+          d2 = f32x4.add(d2, f32x4.mul(qv, v128.load(k2 + offset)));
+          d3 = f32x4.add(d3, f32x4.mul(qv, v128.load(k3 + offset)));
+        }
+        const s01 = f32x4.add(v128.shuffle<f32>(d0, d1, 0, 4, 1, 5), v128.shuffle<f32>(d0, d1, 2, 6, 3, 7));
+        const s23 = f32x4.add(v128.shuffle<f32>(d2, d3, 0, 4, 1, 5), v128.shuffle<f32>(d2, d3, 2, 6, 3, 7));
+        let dots = f32x4.add(v128.shuffle<f32>(s01, s23, 0, 1, 4, 5), v128.shuffle<f32>(s01, s23, 2, 3, 6, 7));
+        for (; h < H; h++) {
+          const qh = load<f32>(qRow + (<usize>h << 2));
+          const offset = <usize>h << 2;
+          dots = f32x4.add(dots, f32x4.mul(f32x4.splat(qh), f32x4(load<f32>(k0 + offset), load<f32>(k1 + offset), load<f32>(k2 + offset), load<f32>(k3 + offset))));
+        }
+        v128.store(scores + (<usize>j4 << 2), dots);
+      }
+      for (let j = j4; j < count; j++) {
         const s = s0 + j;
         if (mRow != 0 && load<u8>(mRow + <usize>s) == 0) continue;
         any = true;
@@ -94,7 +127,36 @@ export function attention(
         v128.store(p, e);
       }
       l += hsum(sum);
-      for (let j = 0; j < count; j++) {
+      let jv = 0;
+      // Four values at a time: one load and store of the accumulator per four keys.
+      for (; jv + 4 <= count; jv += 4) {
+        const w = v128.load(scores + (<usize>jv << 2));
+        if (!v128.any_true(w)) continue;
+        const w0 = f32x4.splat(f32x4.extract_lane(w, 0));
+        const w1 = f32x4.splat(f32x4.extract_lane(w, 1));
+        const w2 = f32x4.splat(f32x4.extract_lane(w, 2));
+        const w3 = f32x4.splat(f32x4.extract_lane(w, 3));
+        const v0 = vBase + <usize>(s0 + jv) * keyStride;
+        const v1 = v0 + keyStride;
+        const v2 = v1 + keyStride;
+        const v3 = v2 + keyStride;
+        let h = 0;
+        for (; h + 4 <= H; h += 4) {
+          const offset = <usize>h << 2;
+          const pa = acc + offset;
+          const sum01 = f32x4.add(f32x4.mul(w0, v128.load(v0 + offset)), f32x4.mul(w1, v128.load(v1 + offset)));
+          const sum23 = f32x4.add(f32x4.mul(w2, v128.load(v2 + offset)), f32x4.mul(w3, v128.load(v3 + offset)));
+          v128.store(pa, f32x4.add(v128.load(pa), f32x4.add(sum01, sum23)));
+        }
+        for (; h < H; h++) {
+          const offset = <usize>h << 2;
+          const pa = acc + offset;
+          const add = f32x4.extract_lane(w0, 0) * load<f32>(v0 + offset) + f32x4.extract_lane(w1, 0) * load<f32>(v1 + offset)
+            + f32x4.extract_lane(w2, 0) * load<f32>(v2 + offset) + f32x4.extract_lane(w3, 0) * load<f32>(v3 + offset);
+          store<f32>(pa, load<f32>(pa) + add);
+        }
+      }
+      for (let j = jv; j < count; j++) {
         const weight = load<f32>(scores + (<usize>j << 2));
         if (weight == 0) continue;
         const vRow = vBase + <usize>(s0 + j) * keyStride;

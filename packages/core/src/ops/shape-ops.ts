@@ -34,6 +34,10 @@ export function transpose(x: Tensor, perm?: readonly number[]): Tensor {
   if (permutation.length !== rank || new Set(permutation).size !== rank)
     argumentError('transpose', 'perm', `a permutation of [0..${rank - 1}]`, perm);
   if (permutation.every((axis, index) => axis === index)) return engine.makeView(x, x.shape);
+  const outShape = permutation.map((axis) => x.shape[axis]!);
+  // Moving only size-1 axes keeps the memory order (e.g. a [1, D, H] kernel to [D, 1, H]): a view.
+  const moved = permutation.filter((axis) => x.shape[axis] !== 1);
+  if (moved.every((axis, index) => index === 0 || axis > moved[index - 1]!)) return engine.makeView(x, outShape);
   return run('Transpose', { x }, { perm: permutation }, permutation.map((axis) => x.shape[axis]!));
 }
 
