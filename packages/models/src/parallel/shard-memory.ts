@@ -48,17 +48,27 @@ export function shardMemory(placements: readonly (VariablePlacement & { dtype: s
 export function checkShardMemory(what: string, plan: ShardPlan, memory: ShardMemory, limitBytes: number, available = availableMemoryBytes()): void {
   const largest = Math.max(...memory.perShardBytes);
   const usable = limitBytes * (1 - shardHeadroom);
+  const smaller = plan.config.dtype === 'float32' ? "--dtype bfloat16 (dtype: 'bfloat16') or " : '';
   if (largest > usable) {
-    const needed = Math.ceil(memory.totalBytes / usable);
     throw new TensorzooError(
       `${what}: each of ${plan.shards} shard(s) would hold up to ${gib(largest)} of ${plan.config.dtype} weights, above the ${gib(usable)} a shard can use ` +
         `(${gib(limitBytes)} of WebAssembly memory less ${shardHeadroom * 100}% for activations and the cache); ` +
-        `use at least ${needed} shards, a smaller dtype (bfloat16) or a quantized preset`,
+        `use ${suggestedShards(plan, memory.totalBytes, usable)} shards, ${smaller}a quantized preset`,
     );
   }
   if (memory.totalBytes > available)
     throw new TensorzooError(
       `${what}: the weights need ${gib(memory.totalBytes)} as ${plan.config.dtype} across ${plan.shards} shard(s), more than the ${gib(available)} this machine has available; ` +
-        `use a smaller dtype (bfloat16) or a quantized preset`,
+        `use ${smaller}a quantized preset`,
     );
+}
+
+/** The smallest shard count (at least the bytes' share) that divides the heads, the width and the vocabulary: "at least N" or "N". */
+function suggestedShards(plan: ShardPlan, totalBytes: number, usable: number): string {
+  const { numQueryHeads: N, numKeyValueHeads: K, vocabularySize: V, intermediateDim } = plan.config;
+  const F = intermediateDim / 2;
+  const valid = (S: number) => N % S === 0 && F % S === 0 && V % S === 0 && (K % S === 0 || S % K === 0);
+  const least = Math.max(plan.shards + 1, Math.ceil(totalBytes / usable));
+  for (let shards = least; shards <= N; shards++) if (valid(shards)) return `at least ${shards}`;
+  return `more than ${plan.shards}`;
 }

@@ -45,6 +45,13 @@ describe('planShards at real size', () => {
     );
   });
 
+  test('gemma_2b_en in float32 over 2 shards is refused, suggesting 4 shards (3 does not divide the heads) or bfloat16', () => {
+    const { shardPlan, memory } = plan('gemma_2b_en', 2, 'float32');
+    expect(() => checkShardMemory('gemma_2b_en', shardPlan, memory, 2 ** 32, 64e9)).toThrow(
+      /each of 2 shard\(s\) would hold up to 4\.\d\d GiB of float32 weights, .*use at least 4 shards, --dtype bfloat16 \(dtype: 'bfloat16'\) or a quantized preset/,
+    );
+  });
+
   test('a machine with too little memory is refused with both numbers', () => {
     const { shardPlan, memory } = plan('gemma2_9b_en', 8);
     expect(() => checkShardMemory('gemma2_9b_en', shardPlan, memory, 2 ** 32, 16e9)).toThrow(/the weights need 17\.\d\d GiB as bfloat16 across 8 shard\(s\), more than the 14\.90 GiB this machine has available/);
