@@ -172,6 +172,8 @@ export class ParallelGemmaBackbone {
     }
     const shard = Atomics.load(this.words, CONTROL.failed) - 1;
     this.failure = readFailure(this.control, shard) || `model-parallel shard ${shard} of ${this.plan.shards} failed`;
+    // A worker that died without a word (exit, JavaScript heap) is described by what it held.
+    if (!/held \d+ bytes/.test(this.failure)) this.failure += ` (the shard held ${this.shardWeightBytes[shard] ?? 0} bytes of weights in its WebAssembly memory)`;
     this.stop();
     throw new TensorzooError(this.failure);
   }
