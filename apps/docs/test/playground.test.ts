@@ -5,7 +5,7 @@
 // without requesting any preset file (Cache API). Served without the headers it says it runs one
 // thread, and still generates. Screenshots go to test-results/.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
@@ -128,6 +128,7 @@ describe('playground in Chromium, cross-origin isolated', () => {
       latencies.push(Number(await page.getAttribute('.playground', 'data-input-latency')));
     }
     expect(await page.getAttribute('.playground', 'data-state'), 'the generation ended before the clicks; lengthen it').toBe('generating');
+    writeFileSync(join(artifacts, 'playground-click-latency.json'), `${JSON.stringify({ clickLatenciesMs: latencies }, null, 2)}\n`);
     expect(Math.max(...latencies), `click latencies ${latencies.map((value) => value.toFixed(1)).join(', ')} ms`).toBeLessThan(100);
     await page.screenshot({ path: join(artifacts, 'playground-generating.png') });
     await page.click('#pg-stop');
