@@ -49,8 +49,10 @@ export const matMulInt4Config: KernelConfig<WasmBackend> = {
       const nBlocks = Math.ceil(N / Number(backend.exports.INT4_GEMV_NB.value));
       // Columns summed at once (kernel layout): float accumulators in the thread's scratch.
       const width = Math.floor(stride / 4 / 16) * 16;
-      // Work units ≈ element operations: unpacking costs ~1 per weight.
-      const work = G * N * K;
+      // Work units ≈ element operations: unpacking costs ~1 per weight. Fewer than 2^20 weights
+      // stay on this thread (as BatchMatMul's GEMV floor; a threshold of 0 still uses the pool).
+      const small = backend.minParallelWork > 0 && G * N * K < 1 << 20;
+      const work = small ? 0 : G * N * K;
       for (let m = 0; m < M; m++) {
         const rowParams = [...params];
         rowParams[0] = params[0]! + m * K * 4;

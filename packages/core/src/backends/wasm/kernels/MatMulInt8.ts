@@ -13,8 +13,11 @@ import type { WasmBackend } from '../wasm-backend.js';
 /** The GEMV of one row (M = 1) with its parameter block's first ten slots in `params`. */
 function gemv(backend: WasmBackend, params: number[], shape: { G: number; N: number; K: number; transposeB: boolean; scratch: number; stride: number }): void {
   const { G, N, K, transposeB, scratch, stride } = shape;
-  // Work units ≈ element operations: the GEMV streams ~8 weights per unit of time.
-  const work = (G * N * K) / 8;
+  // Work units ≈ element operations: the GEMV streams ~8 weights per unit of time. Fewer than
+  // 2^22 int8 weights (about as long as BatchMatMul's 2^20 float32 floor) stay on this thread:
+  // waking a worker costs more (a parallel threshold of 0, as in the tests, still uses the pool).
+  const small = backend.minParallelWork > 0 && G * N * K < 1 << 22;
+  const work = small ? 0 : (G * N * K) / 8;
   const threads = backend.threadsFor(work);
   if (!transposeB && G === 1 && threads > 1 && K >= 8 * threads) {
     const chunk = Math.ceil(K / threads / 4) * 4;
