@@ -2,7 +2,7 @@
 // fixtures' format, {"token_ids": {"shape", "data"}, "padding_mask": {...}}, and prints
 // {"shape", "data"} as JSON on stdout.
 import { readFile } from 'node:fs/promises';
-import { tensor, tidy } from '@tensorzoo/core';
+import { tensor, tidy, TensorzooError } from '@tensorzoo/core';
 import { GemmaBackbone, gemmaContextLength } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
@@ -87,8 +87,15 @@ export const forwardCommand: CommandSpec = {
       return values.logits ? backbone.logits(hidden) : hidden;
     });
     const data = Array.from(output.dataSync());
-    io.stdout.write(`${JSON.stringify({ shape: output.shape, data })}\n`);
     output.dispose();
+    // JSON has no NaN or ±Inf: JSON.stringify would print null for them (issue 19). The weights
+    // were checked finite at load, so these come from the computation itself.
+    const nonFinite = data.filter((value) => !Number.isFinite(value)).length;
+    if (nonFinite > 0) {
+      const first = data.findIndex((value) => !Number.isFinite(value));
+      throw new TensorzooError(`the output holds ${nonFinite} non-finite value${nonFinite === 1 ? '' : 's'} (NaN or ±Inf; the first, ${data[first]}, at flat index ${first} of shape [${output.shape.join(', ')}]), which JSON cannot carry`);
+    }
+    io.stdout.write(`${JSON.stringify({ shape: output.shape, data })}\n`);
     return 0;
   },
 };
