@@ -9,7 +9,7 @@
 // The math mirrors GemmaBackbone.call / callWithCache and GemmaDecoderBlock.callBlock line by line
 // (inference only: no dropout); keep them in step.
 import {
-  abs, add, bfloat16BitsToFloat32, cast, div, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, gelu, matMulInt8, max, maximum, minimum, mul, reshape, round, tensor, tidy, type Tensor,
+  abs, add, bfloat16BitsToFloat32, cast, div, einsum, float16BitsToFloat32, float32ToBfloat16Bits, float32ToFloat16Bits, gelu, matMulInt8, max, maximum, minimum, mul, reshape, round, tensor, tidy, type Tensor,
 } from '@tensorzoo/core';
 import type { EinsumDense } from '@tensorzoo/layers';
 import { buildAttentionMasks, disposeMasks, type AttentionMasks } from '../gemma/attention-mask.js';
@@ -41,7 +41,7 @@ export class ShardModel {
     // through splitContraction by a view of the layer whose apply is replaced (weights unchanged).
     for (const block of this.backbone.transformerLayers) {
       const layer = block.attention.outputDense;
-      if (layer.quantizationMode !== 'int8' || shards === 1) continue;
+      if (shards === 1 || (layer.quantizationMode !== 'int8' && layer.computeDtype === 'float32')) continue;
       block.attention.outputDense = Object.assign(Object.create(layer) as EinsumDense, { apply: (x: Tensor) => this.splitContraction(layer, x) });
     }
   }
@@ -79,13 +79,13 @@ export class ShardModel {
     return tidy(() => {
       const normalized = block.preAttentionNorm.apply(x) as Tensor;
       const attended = block.attention.callAttention(normalized, options);
-      let branch = this.reduce(attended.output);
+      let branch = this.reduceTo(attended.output, block.attention.outputDense.computeDtype);
       if (block.postAttentionNorm) branch = block.postAttentionNorm.apply(branch) as Tensor;
       const residual = add(x, branch);
       const ffwInput = block.preFfwNorm.apply(residual) as Tensor;
       const gate = gelu(block.gatingFfw.apply(ffwInput) as Tensor, true);
       const up = block.gatingFfw2.apply(ffwInput) as Tensor;
-      let mlp = this.reduce(this.splitContraction(block.ffwLinear, mul(gate, up)));
+      let mlp = this.reduceTo(this.splitContraction(block.ffwLinear, mul(gate, up)), block.ffwLinear.computeDtype);
       if (block.postFfwNorm) mlp = block.postFfwNorm.apply(mlp) as Tensor;
       return { output: add(mlp, residual), cache: attended.cache };
     });
@@ -99,7 +99,14 @@ export class ShardModel {
    * memory would, and only the int32 sums are split.
    */
   private splitContraction(layer: EinsumDense, x: Tensor): Tensor {
-    if (layer.quantizationMode !== 'int8' || this.shards === 1) return layer.apply(x) as Tensor;
+    if (this.shards === 1) return layer.apply(x) as Tensor;
+    const dtype = layer.computeDtype;
+    if (layer.quantizationMode !== 'int8') {
+      if (dtype === 'float32' || layer.loraRank) return layer.apply(x) as Tensor;
+      // bfloat16/float16 compute: the layer would round its partial product to the compute dtype;
+      // one memory rounds the whole sum once, so the partial stays float32 (reduceTo rounds the sum).
+      return tidy(() => einsum(layer.equation, x.dtype === dtype ? x : cast(x, dtype), layer.weights.find((variable) => variable.name === 'kernel')!.value));
+    }
     return tidy(() => {
       const kernel = layer.weights.find((variable) => variable.name === 'kernel')!;
       const kernelScale = layer.weights.find((variable) => variable.name === 'kernel_scale')!;
@@ -113,6 +120,12 @@ export class ShardModel {
       const out = matMulInt8(quantized, scale, kernel.value, reshape(kernelScale.value, [kernelScale.size]), { groups: 1 });
       return out;
     });
+  }
+
+  /** The all-reduce of a partial sum, in the dtype the single-memory layer returns (Keras's cast of the layer output). */
+  private reduceTo(partial: Tensor, dtype: string): Tensor {
+    const sum = this.reduce(partial);
+    return sum.dtype === dtype ? sum : cast(sum, dtype as 'bfloat16');
   }
 
   private masks(batch: number, length: number, keyLength: number, start: number, padding: ArrayLike<number> | null): AttentionMasks {

@@ -93,6 +93,34 @@ for (const name of ['keras_gemma_tiny', 'keras_gemma2_tiny', 'keras_gemma2_quant
   });
 }
 
+describe("ModelParallel with dtype: 'bfloat16' (weights in 2 bytes, layer outputs rounded to bfloat16)", () => {
+  test('2 and 4 shards round each split product once, after the all-reduce, as one memory does', async () => {
+    const folder = join(fixturesDirectory, 'keras_gemma2_tiny_bf16_sharded');
+    const single = await GemmaBackbone.fromPreset(folder, { dtype: 'bfloat16' });
+    const expected = single.call(inputs);
+    const expectedValues = expected.dataSync();
+    try {
+      for (const shards of [2, 4]) {
+        const parallel = (await GemmaBackbone.fromPreset(folder, { distribution: modelParallel(shards), dtype: 'bfloat16' })) as unknown as ParallelGemmaBackbone;
+        try {
+          const output = parallel.call(inputs);
+          // Within one bfloat16 step (2^-8 relative): the shards' float32 sums may round to the other neighbour.
+          const values = output.dataSync();
+          let worst = 0;
+          for (let index = 0; index < values.length; index++) worst = Math.max(worst, Math.abs(values[index]! - expectedValues[index]!) / Math.max(1, Math.abs(expectedValues[index]!)));
+          expect(worst).toBeLessThanOrEqual(2 ** -8);
+          output.dispose();
+        } finally {
+          parallel.dispose();
+        }
+      }
+    } finally {
+      expected.dispose();
+      single.dispose();
+    }
+  });
+});
+
 describe('ModelParallel with LoRA (keras_gemma_tiny.lora.h5, rank 4 on query and value)', () => {
   const reference = JSON.parse(readFileSync(join(fixturesDirectory, 'keras_gemma_tiny.lora.reference.json'), 'utf8'));
   const rows = (array: { shape: number[]; data: number[] }) => Array.from({ length: array.shape[0]! }, (_, row) => array.data.slice(row * array.shape[1]!, (row + 1) * array.shape[1]!));
