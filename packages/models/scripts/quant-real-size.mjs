@@ -100,7 +100,9 @@ async function runOne(options) {
   };
   const started = performance.now();
   try {
-    const loadOptions = { dtype: options.dtype, seed: options.seed, ...(isFolder ? {} : { loadWeights: false }) };
+    // Progress on stderr (stdout carries the one JSON line).
+    const onProgress = (event) => process.stderr.write(`${event.label}: ${event.loaded}/${event.total}${event.unit === 'bytes' ? ' bytes' : ''} after ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+    const loadOptions = { dtype: options.dtype, seed: options.seed, onProgress, ...(isFolder ? {} : { loadWeights: false }) };
     let backbone;
     if (mode && !options.oldPath) backbone = await GemmaBackbone.fromPreset(options.preset, { ...loadOptions, quantize: mode });
     else {

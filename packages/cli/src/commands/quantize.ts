@@ -3,7 +3,7 @@
 // JSON line describing the result. The output folder is written atomically: everything goes to a
 // hidden temporary folder that is renamed to --out at the end, so a failure leaves nothing.
 import { readdir, stat } from 'node:fs/promises';
-import { GemmaCausalLM } from '@tensorzoo/models';
+import { GemmaCausalLM, type LoadProgress } from '@tensorzoo/models';
 import { backendNames, selectBackend } from '../backend-choice.js';
 import { ProgressBar } from '../progress.js';
 import { choiceOption, integerOption, requiredString, UsageError, type CommandSpec } from '../usage.js';
@@ -50,9 +50,11 @@ export const quantizeCommand: CommandSpec = {
     await checkOutputFolder(out);
     await selectBackend(op, choiceOption(op, 'backend', values.backend, backendNames), integerOption(op, 'threads', values.threads, 1));
     const progress = new ProgressBar(io.stderr);
-    const model = await GemmaCausalLM.fromPreset(preset, { onProgress: (event) => progress.update(event) });
+    // Quantized as read: each float kernel goes through the host quantizer, never onto the backend
+    // (a preset that is already quantized gets Keras's "already quantized" error from fromPreset).
+    const onProgress = (event: LoadProgress) => progress.update(event.label.startsWith('loading and quantizing') ? { ...event, label: `quantizing (${mode})` } : event);
+    const model = await GemmaCausalLM.fromPreset(preset, { quantize: mode, onProgress });
     try {
-      model.backbone.quantize(mode, { onProgress: (loaded, total) => progress.update({ label: `quantizing (${mode})`, loaded, total, unit: 'items' }) });
       io.stderr.write(`quantize: writing ${out}\n`);
       await model.saveToPreset(out);
       const layers = Object.keys(model.backbone.quantizedLayers).length;
