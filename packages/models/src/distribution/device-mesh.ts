@@ -1,9 +1,9 @@
 // DeviceMesh and listDevices: the device side of Keras 3's distribution API
 // (keras/src/distribution/distribution_lib.py, spec gemma.md §5.1), in camelCase.
 //
-// tensorzoo executes on one device today; a mesh is a description of how variables would be
-// laid out across devices, validated exactly as Keras validates it, so that layout maps can be
-// built and checked now and executed by a multi-device backend later.
+// A mesh describes how variables are laid out across devices, validated exactly as Keras validates
+// it. A ModelParallel distribution on a [1, N] mesh is executed by N wasm shard workers
+// (src/parallel/); the device names are labels there (e.g. "wasm:0").
 import { TensorzooError, argumentError } from '@tensorzoo/core';
 
 /** A device name in Keras' "<platform>:<index>" form, e.g. "cpu:0" or "gpu:3". */

@@ -1,8 +1,8 @@
 // DataParallel and ModelParallel: Keras 3's distribution strategies (keras/src/distribution/
 // distribution_lib.py, spec gemma.md §5.3) as descriptions of where variables, inputs and
 // intermediate tensors go. tensorzoo runs in one process, so Keras' multi-process checks reduce to
-// numProcesses = 1. Executing across devices is left to a future multi-device backend; what a
-// strategy answers here is what such a backend will be asked.
+// numProcesses = 1. A ModelParallel is executed by wasm shard workers (src/parallel/), which ask
+// it getVariableLayout for every variable; DataParallel is not executed.
 import { TensorzooError, argumentError } from '@tensorzoo/core';
 import { DeviceMesh, listDevices, type DeviceName } from './device-mesh.js';
 import { LayoutMap } from './layout-map.js';
