@@ -165,8 +165,22 @@ export function summariseHdf5Error(error: unknown): string {
   return innermost ? `${innermost[2]!.trim()} (${innermost[1]})` : text.split('\n')[0]!.trim();
 }
 
+/**
+ * Files (device:inode) still open inside HDF5 after close: when a corrupt file fails mid-walk,
+ * h5wasm's throwing error handler leaves group ids open, so H5Fclose (weak close degree) keeps the
+ * file and its descriptor open, and HDF5 would serve a later open of the same inode, repaired in
+ * place, from the stale metadata it cached (the fuzz corpus read truncated files "successfully"
+ * that way). Such a reopen is refused instead (closeFile records them).
+ */
+const staleHdf5Files = new Set<string>();
+/** Open handles per device:inode: the file may stay open only while one of them is live. */
+const liveHdf5Opens = new Map<string, number>();
+
+
 /** An open HDF5 file plus what is needed to release it. */
 export interface OpenH5 {
+  /** device:inode of a file opened from disk (HDF5 recognises an open file by them). */
+  identity?: string;
   file: H5File;
   runtime: H5Runtime;
   /** The name used in error messages: the path on disk or the name the bytes were given. */
@@ -185,13 +199,20 @@ function openOrExplain(runtime: H5Runtime, fsPath: string, label: string, byteLe
 }
 
 /** Closes an h5wasm file; a failure to close is one error naming the file. */
-function closeFile(runtime: H5Runtime, file: H5File, label: string): void {
+function closeFile(runtime: H5Runtime, file: H5File, label: string, identity?: string): void {
   try {
     file.close();
   } catch (error) {
     throw hdf5Failure(runtime, 'cannot close', error, { file: label });
   } finally {
     releaseErrorStreams(runtime);
+    if (identity !== undefined) {
+      const live = (liveHdf5Opens.get(identity) ?? 1) - 1;
+      if (live > 0) liveHdf5Opens.set(identity, live);
+      else liveHdf5Opens.delete(identity);
+      // No handle left, yet still among the open streams: HDF5 kept the file open (staleHdf5Files).
+      if (live === 0 && (runtime.module.FS.streams ?? []).some((stream) => stream?.path === label)) staleHdf5Files.add(identity);
+    }
   }
 }
 
@@ -200,6 +221,7 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
   const { open } = await import('node:fs/promises');
   let header: Uint8Array;
   let byteLength: number;
+  let identity: string | undefined;
   try {
     // Non-blocking open and a regular-file check: a FIFO would block the open, a directory fails
     // later inside HDF5; both are named here (issue 19).
@@ -209,6 +231,7 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
       const info = await handle.stat();
       if (!info.isFile()) throw new CheckpointError(`${what} is ${nonFileKind(info)}, not a file`, { file: path });
       byteLength = info.size;
+      identity = `${info.dev}:${info.ino}`;
       header = new Uint8Array(8);
       await handle.read(header, 0, 8, 0);
     } finally {
@@ -224,9 +247,16 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
   if (!hasHdf5Signature(header)) {
     throw new CheckpointError(`${what} is not an HDF5 file (no HDF5 signature in its first bytes)`, { file: path });
   }
+  if (staleHdf5Files.has(identity!)) {
+    throw new CheckpointError(
+      `${what} was found corrupt earlier in this process and the HDF5 library still holds that file open; it would answer from that stale state: replace the file with a new copy (or restart the process) to read it`,
+      { file: path },
+    );
+  }
   const runtime = await nodeH5Runtime();
   const file = openOrExplain(runtime, path, path, byteLength);
-  return { file, runtime, label: path, close: () => closeFile(runtime, file, path) };
+  liveHdf5Opens.set(identity!, (liveHdf5Opens.get(identity!) ?? 0) + 1);
+  return { file, runtime, label: path, identity, close: () => closeFile(runtime, file, path, identity) };
 }
 
 let memoryFileCounter = 0;

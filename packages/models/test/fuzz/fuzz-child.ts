@@ -5,7 +5,7 @@
 // descriptor count before and after. A crash or hang is seen by the parent, which restarts the
 // child at the next case. Nothing here is a vitest test; fuzz.test.ts asserts on the reports.
 
-import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { TensorzooError } from '@tensorzoo/core';
 
@@ -166,6 +166,16 @@ export const families: Record<string, Family> = {
   },
 };
 
+/**
+ * Writes `bytes` under a temporary name and renames it over `path`: a new inode each case. HDF5
+ * recognises an already-open file by device and inode, and after the known walk leak (fuzz.test.ts)
+ * it would serve the next case's file, rewritten in place, from the leaked file's stale metadata.
+ */
+function replaceFile(path: string, bytes: Uint8Array): void {
+  writeFileSync(`${path}.next`, bytes);
+  renameSync(`${path}.next`, path);
+}
+
 function openDescriptors(): number {
   return readdirSync('/proc/self/fd').length;
 }
@@ -205,7 +215,7 @@ async function main(): Promise<void> {
         const file = family.target(random);
         const original = readFileSync(join(folder, file));
         const { bytes, steps } = family.mutate(new Uint8Array(original), random, file);
-        writeFileSync(join(folder, file), bytes);
+        replaceFile(join(folder, file), bytes);
         await send({ type: 'start', family: job.family, index, file, steps });
         const before = openDescriptors();
         let report: Pick<CaseReport, 'outcome' | 'errorName' | 'message'>;
@@ -217,7 +227,7 @@ async function main(): Promise<void> {
         }
         await new Promise((resolve) => setImmediate(resolve));
         const after = openDescriptors();
-        writeFileSync(join(folder, file), original);
+        replaceFile(join(folder, file), original);
         await send({ type: 'done', family: job.family, index, file, steps, ...report, descriptorsBefore: before, descriptorsAfter: after });
       }
       await send({ type: 'family-end', family: job.family, descriptorsAtStart: familyDescriptors, descriptorsAtEnd: openDescriptors() });

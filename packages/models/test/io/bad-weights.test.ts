@@ -190,3 +190,36 @@ describe('weights of the wrong dtype or with NaN/Inf are refused at load, naming
     expect(findNonFinite({ shape: [3], dtype: 'float32', data: new Float32Array([3.4e38, -3.4e38, 1e-45]) })).toEqual({ first: -1, count: 0 });
   });
 });
+
+describe('an HDF5 file that failed mid-walk is not read again from HDF5\'s stale state', () => {
+  test('repaired in place (same inode): refused with the reason; replaced by a new copy: read', async () => {
+    const { caseRandom, mutateBytes } = await import('../fuzz/mutate.js');
+    const folder = copyFixture('keras_gemma_tiny');
+    const file = join(folder, 'model.weights.h5');
+    const original = new Uint8Array(readFileSync(file));
+    // A corruption from the fuzz corpus (h5 #6 of seed 20240519) that opens but fails in the
+    // group walk: HDF5 keeps the file open afterwards (h5wasm leaves group ids open).
+    writeFileSync(file, mutateBytes(original, caseRandom(20240519, 6), { headerBytes: 4096, headerBias: 0.6 }).bytes);
+    await expect(readKerasWeights(folder)).rejects.toThrow(/cannot read the file's groups and datasets/);
+    // Rewritten in place: HDF5 would match the inode and answer from the corrupt file's cache.
+    writeFileSync(file, original);
+    await expect(readKerasWeights(folder)).rejects.toThrow(/was found corrupt earlier in this process and the HDF5 library still holds that file open/);
+    // A new copy (a new inode) reads normally.
+    writeFileSync(`${file}.new`, original);
+    execFileSync('mv', [`${file}.new`, file]);
+    const weights = await readKerasWeights(folder);
+    expect(weights.paths().length).toBeGreaterThan(0);
+    weights.close();
+  });
+
+  test('two handles on one file: closing one does not mark it', async () => {
+    const folder = copyFixture('keras_gemma_tiny');
+    const first = await readKerasWeights(folder);
+    const second = await readKerasWeights(folder);
+    first.close();
+    second.close();
+    const again = await readKerasWeights(folder);
+    expect(again.paths().length).toBeGreaterThan(0);
+    again.close();
+  });
+});
