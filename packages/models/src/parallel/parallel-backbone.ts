@@ -20,7 +20,7 @@ import { resolveGemmaConfig, type ResolvedGemmaConfig } from '../gemma/gemma-con
 import { checkPresetConfigBeforeBuild } from '../gemma/config-checks.js';
 import { convertTransformersConfig, detectPresetFormat, readKerasBackboneConfig, type LoadOptions } from '../gemma/gemma-loader.js';
 import { checkPaddingValues, checkSequenceLength, checkTokenIdRows } from '../gemma/input-checks.js';
-import { checkShardMemory, shardMemory } from './shard-memory.js';
+import { checkShardMemory, collectAfterBytes, collectGarbage, shardMemory } from './shard-memory.js';
 import { placeVariable, planShards, sliceAlong, type ShardPlan, type VariablePlacement } from './shard-plan.js';
 import { CONTROL, controlBytes, dataBytes, outputView, readFailure, type DataLayout, type RunCommand, type ToShard } from './shard-protocol.js';
 import { supervisorSource } from './supervisor-source.js';
@@ -139,6 +139,11 @@ export class ParallelGemmaBackbone {
         );
         index++;
         options.onProgress?.({ label: 'loading weights', loaded: index, total, unit: 'items' });
+        // The tensor as read is garbage now (its slices were transferred): free it at once.
+        if (host.data.byteLength >= collectAfterBytes) {
+          (host as { data: unknown }).data = null;
+          collectGarbage();
+        }
       }
       if (index !== total) throw new TensorzooError(`ModelParallel: ${folder} gave ${index} of the model's ${total} variables`);
     } catch (error) {

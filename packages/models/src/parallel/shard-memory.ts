@@ -3,6 +3,8 @@
 // the shard's WebAssembly memory (4 GiB, wasm32) and in all against the machine's available memory.
 import { readFileSync } from 'node:fs';
 import { freemem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { TensorzooError } from '@tensorzoo/core';
 import type { ShardPlan, VariablePlacement } from './shard-plan.js';
 
@@ -72,3 +74,27 @@ function suggestedShards(plan: ShardPlan, totalBytes: number, usable: number): s
   for (let shards = least; shards <= N; shards++) if (valid(shards)) return `at least ${shards}`;
   return `more than ${plan.shards}`;
 }
+
+let collector: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection of the calling thread's heap, where V8 allows exposing it (a fresh
+ * context gets `gc` once --expose-gc is set); a no-op otherwise. Loading moves gigabytes through
+ * ArrayBuffers that are garbage as soon as they are copied into a shard's WebAssembly memory: V8
+ * frees them only when its external-memory heuristics fire (a 512 MB buffer measured still
+ * resident 100 ms after it became unreachable), which the RSS bound cannot afford.
+ */
+export function collectGarbage(): void {
+  if (collector === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      collector = runInNewContext('gc') as () => void;
+    } catch {
+      collector = null;
+    }
+  }
+  collector?.();
+}
+
+/** Slices at least this large are collected right after they are copied (a full GC of a small heap costs a few ms). */
+export const collectAfterBytes = 16 * 2 ** 20;

@@ -9,6 +9,7 @@ import { workerData, type MessagePort } from 'node:worker_threads';
 import { engine, setBackend, tensor, type DType } from '@tensorzoo/core';
 import { setWasmThreads, WasmBackend } from '@tensorzoo/core/backends/wasm';
 import { ShardModel } from './shard-model.js';
+import { collectAfterBytes, collectGarbage } from './shard-memory.js';
 import { CONTROL, outputView, recordFailure, reduceSlot, ShardAborted, type DataLayout, type FromShard, type RunCommand, type ToShard } from './shard-protocol.js';
 import type { GemmaBackboneConfig } from '../gemma/gemma-config.js';
 
@@ -128,7 +129,10 @@ async function main(): Promise<void> {
         } finally {
           value.dispose();
         }
+        const large = message.data.byteLength >= collectAfterBytes;
         reply({ type: 'assigned', id: message.id, heldBytes: heldBytes() });
+        // After this handler returns, nothing references the slice (see collectGarbage).
+        if (large) setImmediate(collectGarbage);
       } catch (error) {
         reply({ type: 'error', id: message.id, message: describe(error) });
       }

@@ -53,11 +53,12 @@ export async function* streamPresetWeights(backbone: GemmaBackbone, folder: stri
           for (const [position, variable] of variables.entries()) {
             const name = `${group}/vars/${position}`;
             if (!weights.has(name)) throw new TensorzooError(`${folder}: the weights file has no tensor ${name} (for ${variable.path})`);
-            const stored = weights.get(name);
-            checkShape(variable, stored.shape, weights.info(name).file, name);
-            if ((variable.dtype === 'int8') !== (stored.dtype === 'int8'))
-              throw new TensorzooError(`${weights.info(name).file}: ${variable.path} (/${name}) is stored as ${stored.dtype}, expected ${variable.dtype}`);
-            yield { path: variable.path, shape: stored.shape, ...hostData(stored), source: name };
+            const info = weights.info(name);
+            checkShape(variable, info.shape, info.file, name);
+            if ((variable.dtype === 'int8') !== (info.dtype === 'int8'))
+              throw new TensorzooError(`${info.file}: ${variable.path} (/${name}) is stored as ${info.dtype}, expected ${variable.dtype}`);
+            // Read inside the yielded object only: while suspended, this frame keeps no reference to the data.
+            yield { path: variable.path, shape: info.shape, ...hostData(weights.get(name)), source: name };
           }
         }
         return;
@@ -65,9 +66,9 @@ export async function* streamPresetWeights(backbone: GemmaBackbone, folder: stri
       for (const variable of backbone.weights) {
         const name = gemmaH5PathFor(variable.path, backbone.config);
         if (!weights.has(name)) throw new TensorzooError(`${folder}: the weights file has no tensor ${name} (for ${variable.path})`);
-        const stored = weights.get(name);
-        checkShape(variable, stored.shape, folder, name);
-        yield { path: variable.path, shape: stored.shape, ...hostData(stored), source: name };
+        const info = weights.info(name);
+        checkShape(variable, info.shape, folder, name);
+        yield { path: variable.path, shape: info.shape, ...hostData(weights.get(name)), source: name };
       }
     } finally {
       weights.close();
