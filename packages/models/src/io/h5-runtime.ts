@@ -29,7 +29,7 @@ interface H5ModuleInternals {
     readFile(path: string): Uint8Array;
     unlink(path: string): void;
     mkdir(path: string): void;
-    streams: ({ path?: string } | null | undefined)[];
+    streams: ({ path?: string; nfd?: number } | null | undefined)[];
     close(stream: object): void;
   };
   /** Read by Emscripten's abort() before it prints "Aborted(…)" to stderr; throwing here skips the print. */
@@ -177,6 +177,24 @@ const staleHdf5Files = new Set<string>();
 const liveHdf5Opens = new Map<string, number>();
 
 
+/**
+ * Whether one of HDF5's open streams (NODERAWFS: a host descriptor `nfd`) is still this
+ * device:inode; once none is, the inode may belong to a new file and the record is dropped.
+ */
+async function stillHeldByHdf5(identity: string): Promise<boolean> {
+  const { fstatSync } = await import('node:fs');
+  const runtime = await nodeH5Runtime();
+  return (runtime.module.FS.streams ?? []).some((stream) => {
+    if (typeof stream?.nfd !== 'number') return false;
+    try {
+      const info = fstatSync(stream.nfd);
+      return `${info.dev}:${info.ino}` === identity;
+    } catch {
+      return false;
+    }
+  });
+}
+
 /** An open HDF5 file plus what is needed to release it. */
 export interface OpenH5 {
   /** device:inode of a file opened from disk (HDF5 recognises an open file by them). */
@@ -247,6 +265,7 @@ export async function openH5Path(path: string, what: string): Promise<OpenH5> {
   if (!hasHdf5Signature(header)) {
     throw new CheckpointError(`${what} is not an HDF5 file (no HDF5 signature in its first bytes)`, { file: path });
   }
+  if (staleHdf5Files.has(identity!) && !(await stillHeldByHdf5(identity!))) staleHdf5Files.delete(identity!);
   if (staleHdf5Files.has(identity!)) {
     throw new CheckpointError(
       `${what} was found corrupt earlier in this process and the HDF5 library still holds that file open; it would answer from that stale state: replace the file with a new copy (or restart the process) to read it`,
