@@ -90,7 +90,7 @@ async function runOne(options) {
     preset: options.preset,
     source: isFolder ? 'preset folder (weights read from disk)' : 'built-in architecture, seeded random weights (loadWeights: false)',
     mode: mode ?? 'none (float)',
-    path: options.oldPath ? 'float model, then quantize(mode)' : 'quantize on load (host)',
+    path: !mode ? 'float model (no quantize)' : options.oldPath ? 'float model, then quantize(mode)' : 'quantize on load (host)',
     dtype: options.dtype,
     threads: options.threads,
     node: process.version,
@@ -110,7 +110,7 @@ async function runOne(options) {
       if (mode) backbone.quantize(mode);
     }
     result.loadSeconds = (performance.now() - started) / 1000;
-    result.parameters = backbone.weights.reduce((total, variable) => total + variable.size, 0);
+    result.storedElements = backbone.weights.reduce((total, variable) => total + variable.size, 0);
     result.weightBytes = backbone.weights.reduce((total, variable) => total + variable.size * ({ int8: 1, bfloat16: 2, float16: 2 }[variable.dtype] ?? 4), 0);
     result.wasmAfterLoad = wasmMemory();
     // A short prompt (fixed ids), then greedy decoding with the KV cache.
