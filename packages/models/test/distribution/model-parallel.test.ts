@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import * as tz from '@tensorzoo/core';
 import { DeviceMesh, GemmaBackbone, GemmaCausalLM, ModelParallel } from '@tensorzoo/models';
 import { ParallelGemmaBackbone } from '../../src/parallel/index.js';
+import { weightStreamLimits } from '../../src/parallel/weight-stream.js';
 import { fixturesDirectory, maxDifference } from '../backends.js';
 
 const modelParallel = (shards: number) => {
@@ -143,6 +144,31 @@ describe('ModelParallel with LoRA (keras_gemma_tiny.lora.h5, rank 4 on query and
         tz.dispose([output, singleOutput]);
       } finally {
         parallel.dispose();
+        single.dispose();
+      }
+    });
+});
+
+describe('ModelParallel streaming load reads large datasets in small slabs', () => {
+  // Real presets have datasets above the 32 MiB slab; here the slab is 1 KiB, so every kernel of
+  // the sharded bfloat16 preset and of the int8 preset goes through the slab reader.
+  for (const name of ['keras_gemma2_tiny_bf16_sharded', 'keras_gemma_quant_int8'])
+    test(`${name}: the same numbers as one memory`, async () => {
+      const folder = join(fixturesDirectory, name);
+      const saved = weightStreamLimits.slabBytes;
+      weightStreamLimits.slabBytes = 1024;
+      const single = await GemmaBackbone.fromPreset(folder);
+      try {
+        const parallel = (await GemmaBackbone.fromPreset(folder, { distribution: modelParallel(2) })) as unknown as ParallelGemmaBackbone;
+        try {
+          const [a, b] = [single.call(inputs), parallel.call(inputs)];
+          expect(maxDifference(b.dataSync(), a.dataSync())).toBeLessThan(1e-5);
+          tz.dispose([a, b]);
+        } finally {
+          parallel.dispose();
+        }
+      } finally {
+        weightStreamLimits.slabBytes = saved;
         single.dispose();
       }
     });
