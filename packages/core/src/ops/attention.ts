@@ -7,6 +7,7 @@ import { formatShape } from '../shape.js';
 import type { Tensor } from '../tensor.js';
 import { softmax } from './activations.js';
 import { activeBackendHas, assertTensor, run, scoped } from './dispatch.js';
+import { engine } from '../engine.js';
 import { einsum } from './einsum.js';
 import { cast, mul, tanh } from './elementwise.js';
 import { reshape } from './shape-ops.js';
@@ -50,7 +51,8 @@ export function dotProductAttention(query: Tensor, key: Tensor, value: Tensor, o
   return scoped(() => {
     const f32 = (x: Tensor) => (x.dtype === 'float32' ? x : cast(x, 'float32'));
     const [q, k, v] = [f32(query), f32(key), f32(value)];
-    if (activeBackendHas('Attention'))
+    // The fused kernel has no gradient: while a tape records, the differentiable composition runs.
+    if (activeBackendHas('Attention') && !engine.isRecording)
       return run('Attention', mask ? { query: q, key: k, value: v, mask } : { query: q, key: k, value: v }, { logitSoftCap: softCap ?? 0 }, query.shape);
     const group = heads / keyHeads;
     const grouped = reshape(q, [batch, length, keyHeads, group, headDim]);
