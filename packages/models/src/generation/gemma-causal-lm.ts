@@ -93,7 +93,6 @@ export class GemmaCausalLM {
     await saveCausalLMToPreset(this, presetDir, options);
   }
 
-  /** {tokenIds, paddingMask} [B, T] → logits [B, T, V]. */
   /**
    * Keras's Model.quantize on the task: quantizes the backbone's token embedding (its reverse
    * logits path included) and EinsumDense layers; 'int8' or 'int4' (see GemmaBackbone.quantize).
@@ -102,6 +101,7 @@ export class GemmaCausalLM {
     this.backbone.quantize(mode);
   }
 
+  /** {tokenIds, paddingMask} [B, T] → logits [B, T, V]. */
   call(inputs: { tokenIds: IdsInput; paddingMask?: IdsInput }): Tensor {
     return tidy(() => this.backbone.logits(this.backbone.call(inputs)));
   }
