@@ -3,24 +3,14 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '@tensorzoo/cli';
+import { runCli } from './run-cli.js';
 
 const fixtures = new URL('../../models/test/fixtures/', import.meta.url).pathname;
 const scratch = mkdtempSync(join(tmpdir(), 'tensorzoo-cli-model-parallel-'));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
-async function run(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough() as unknown as NodeJS.WriteStream;
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk) => (out += chunk));
-  (stderr as unknown as PassThrough).on('data', (chunk: Buffer) => (err += chunk));
-  const code = await main(argv, { stdout, stderr });
-  return { code, stdout: out, stderr: err };
-}
+const run = runCli;
 
 describe('--model-parallel', () => {
   test('generate --model-parallel 2 prints the single-memory text', async () => {
